@@ -1,0 +1,119 @@
+//! The question bank's use cases: look up, list and answer questions. Each
+//! validates what storage cannot, calls storage, and applies the domain rules.
+
+use std::time::SystemTime;
+
+use super::{
+    grading::{grade, resolve_choice_keys},
+    listing::QuestionFilter,
+    page_token::PageTokenCodec,
+    question::Question,
+    submission::{Attempt, GradedAnswer, Submission},
+    validation::FieldError,
+};
+use crate::{
+    error::Error,
+    store::{Recorded, Store},
+};
+
+/// A ListQuestions request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Which questions.
+    pub filter: QuestionFilter,
+    /// How many at most (already clamped to the page size rules).
+    pub page_size: usize,
+    /// The previous page's token; empty for the first page.
+    pub page_token: String,
+}
+
+/// One page of questions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    /// The questions, in id order.
+    pub questions: Vec<Question>,
+    /// The token for the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+    /// Matches in all pages.
+    pub total_size: u64,
+}
+
+/// The question bank: storage plus the rules on top of it.
+#[derive(Debug, Clone)]
+pub struct Bank {
+    store: Store,
+    page_tokens: PageTokenCodec,
+}
+
+impl Bank {
+    /// A bank over `store`, signing page tokens with the store's key.
+    pub fn new(store: Store) -> Self {
+        let page_tokens = PageTokenCodec::new(store.page_token_key());
+        Self { store, page_tokens }
+    }
+
+    /// The question with this id, or `NotFound` naming it.
+    pub fn question(&self, id: &str) -> Result<Question, Error> {
+        self.store
+            .question(id)?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
+    }
+
+    /// One page of the questions matching the query's filter.
+    pub async fn list(&self, query: ListQuery) -> Result<ListPage, Error> {
+        let ListQuery {
+            filter,
+            page_size,
+            page_token,
+        } = query;
+        let after = if page_token.is_empty() {
+            None
+        } else {
+            let last_id = self
+                .page_tokens
+                .decode(&filter, &page_token)
+                .map_err(|error| FieldError::new("page_token", error.to_string()))?;
+            Some(last_id)
+        };
+        let page = self.store.list(filter.clone(), after, page_size).await?;
+        let next_page_token = match page.questions.last() {
+            Some(last) if page.has_more => Some(self.page_tokens.encode(&filter, &last.id)),
+            _ => None,
+        };
+        Ok(ListPage {
+            questions: page.questions,
+            next_page_token,
+            total_size: page.total_size,
+        })
+    }
+
+    /// Grades `submission` and records the attempt durably. A retry with the
+    /// same request id returns the attempt recorded the first time.
+    pub async fn submit(&self, submission: Submission) -> Result<Attempt, Error> {
+        let question = self.question(&submission.question_id)?;
+        let choice_keys = resolve_choice_keys(&question, &submission.choice_keys)
+            .map_err(|error| FieldError::new("choice_keys", error.to_string()))?;
+        let grade = grade(&question, &choice_keys);
+        let answer = GradedAnswer {
+            question_id: question.id,
+            question_revision: question.revision,
+            choice_keys,
+            correct: grade.correct,
+            score: grade.score,
+            correct_choice_keys: question.answer.correct_choice_keys,
+            explanation: question.answer.explanation,
+            respondent_id: submission.respondent_id.clone(),
+            request_id: submission.request_id.clone(),
+            submit_time: SystemTime::now(),
+        };
+        match self.store.record_attempt(answer).await? {
+            Recorded::New(attempt) => Ok(attempt),
+            Recorded::Existing(attempt) if submission.matches(&attempt.answer) => Ok(attempt),
+            Recorded::Existing(_) => Err(FieldError::new(
+                "request_id",
+                "was already used for a different answer; send a new request_id for each new answer",
+            )
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! SQLite: connections, pragmas, and every statement the service runs.
+
+use std::{path::Path, time::Duration};
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension as _, Row, TransactionBehavior, params,
+    params_from_iter, types::Value,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{QuestionPage, Recorded, StoreError, from_unix_micros, to_unix_micros};
+use crate::domain::{
+    listing::QuestionFilter,
+    page_token::SIGNING_KEY_LEN,
+    question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
+    submission::{Attempt, GradedAnswer},
+};
+
+/// Read connections, shared by all callers.
+pub type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
+
+/// How long a statement waits for another connection's lock before giving up
+/// with `Busy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Enough readers for every async worker plus concurrent scans; more would
+/// only add memory.
+const READER_POOL_SIZE: u32 = 16;
+/// Distinct statements per connection worth keeping prepared: the fixed ones
+/// plus the common filter combinations of a listing.
+const STATEMENT_CACHE_CAPACITY: usize = 64;
+
+const INITIAL_BANK_LOADED: &str = "initial_bank_loaded";
+const PAGE_TOKEN_KEY: &str = "page_token_key";
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> Self {
+        // r2d2 only fails a checkout when every connection stayed busy past
+        // its timeout, or a new connection could not be opened.
+        Self::Busy(error.into())
+    }
+}
+
+/// Opens the one connection that writes.
+///
+/// WAL lets readers proceed while the writer commits; `synchronous=FULL`
+/// syncs the WAL on every commit, so an acknowledged attempt survives a power
+/// loss, not only a process crash (see README, "Durability").
+pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    let journal_mode: String =
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !journal_mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Internal(
+            format!("the database refused WAL mode (journal_mode is {journal_mode})").into(),
+        ));
+    }
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    Ok(connection)
+}
+
+/// Opens the read pool. Readers are `query_only`, so a bug cannot turn a read
+/// path into a write that bypasses the writer.
+pub(super) fn open_readers(path: &Path) -> Result<ReaderPool, StoreError> {
+    let manager = SqliteConnectionManager::file(path)
+        .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .with_init(|connection| {
+            connection.busy_timeout(BUSY_TIMEOUT)?;
+            connection.pragma_update(None, "query_only", "ON")?;
+            connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+            Ok(())
+        });
+    r2d2::Pool::builder()
+        .max_size(READER_POOL_SIZE)
+        .min_idle(Some(2))
+        .connection_timeout(BUSY_TIMEOUT)
+        // A checkout test costs a statement per read; a broken connection
+        // shows up as an error on the read itself anyway.
+        .test_on_check_out(false)
+        .build(manager)
+        .map_err(|error| StoreError::Internal(error.into()))
+}
+
+/// Loads `bank` if no bank was ever loaded into this database and it holds
+/// no questions. Runs once per database: a restart never duplicates or
+/// overwrites questions, and a bank the operator emptied stays empty.
+pub(super) fn load_initial_bank(
+    connection: &mut Connection,
+    bank: &[Question],
+) -> Result<(), StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let already_loaded: bool = transaction.query_row(
+        "SELECT EXISTS (SELECT 1 FROM server_state WHERE name = ?1)
+             OR EXISTS (SELECT 1 FROM questions)",
+        [INITIAL_BANK_LOADED],
+        |row| row.get(0),
+    )?;
+    if !already_loaded {
+        for question in bank {
+            insert_question(&transaction, question)?;
+        }
+        tracing::info!(questions = bank.len(), "loaded the initial bank");
+    }
+    transaction.execute(
+        "INSERT OR IGNORE INTO server_state (name, value) VALUES (?1, x'01')",
+        [INITIAL_BANK_LOADED],
+    )?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// The page-token signing key, created on first use and kept in the database
+/// so tokens stay valid across restarts.
+pub(super) fn page_token_key(
+    connection: &mut Connection,
+) -> Result<[u8; SIGNING_KEY_LEN], StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let stored: Option<Vec<u8>> = transaction
+        .query_row(
+            "SELECT value FROM server_state WHERE name = ?1",
+            [PAGE_TOKEN_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let key = match stored {
+        Some(bytes) => <[u8; SIGNING_KEY_LEN]>::try_from(bytes.as_slice())
+            .map_err(|_| StoreError::Internal("the stored page-token key is damaged".into()))?,
+        None => {
+            let mut key = [0; SIGNING_KEY_LEN];
+            getrandom::fill(&mut key).map_err(|error| {
+                StoreError::Internal(format!("cannot generate a signing key: {error}").into())
+            })?;
+            transaction.execute(
+                "INSERT INTO server_state (name, value) VALUES (?1, ?2)",
+                params![PAGE_TOKEN_KEY, key.as_slice()],
+            )?;
+            key
+        }
+    };
+    transaction.commit()?;
+    Ok(key)
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredChoice {
+    key: String,
+    text: String,
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Internal(error.into()))
+}
+
+fn insert_question(connection: &Connection, question: &Question) -> Result<(), StoreError> {
+    let choices: Vec<StoredChoice> = question
+        .choices
+        .iter()
+        .map(|choice| StoredChoice {
+            key: choice.key.clone(),
+            text: choice.text.clone(),
+        })
+        .collect();
+    connection
+        .prepare_cached(
+            "INSERT INTO questions (id, type, stem, choices, correct_choice_keys, explanation,
+                 difficulty, category, tags, language, revision, create_time, update_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            question.id,
+            question.question_type.as_str(),
+            question.stem,
+            to_json(&choices)?,
+            to_json(&question.answer.correct_choice_keys)?,
+            question.answer.explanation,
+            question.difficulty.as_str(),
+            question.category,
+            to_json(&question.tags)?,
+            question.language,
+            question.revision,
+            to_unix_micros(question.create_time),
+            to_unix_micros(question.update_time),
+        ])?;
+    let mut insert_tag = connection
+        .prepare_cached("INSERT INTO question_tags (tag, question_id) VALUES (?1, ?2)")?;
+    for tag in &question.tags {
+        insert_tag.execute(params![tag, question.id])?;
+    }
+    Ok(())
+}
+
+const QUESTION_COLUMNS: &str = "q.id, q.type, q.stem, q.choices, q.correct_choice_keys, \
+     q.explanation, q.difficulty, q.category, q.tags, q.language, q.revision, q.create_time, \
+     q.update_time";
+
+/// Reads a JSON column. A value that does not decode means the row was not
+/// written by this code: report it as a conversion failure, not a panic.
+fn json_column<T: for<'de> Deserialize<'de>>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
+    })
+}
+
+fn enum_column<T>(
+    row: &Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let name: String = row.get(index)?;
+    parse(&name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown value {name:?}").into(),
+        )
+    })
+}
+
+fn question_from_row(row: &Row<'_>) -> rusqlite::Result<Question> {
+    let choices: Vec<StoredChoice> = json_column(row, 3)?;
+    Ok(Question {
+        id: row.get(0)?,
+        question_type: enum_column(row, 1, QuestionType::parse)?,
+        stem: row.get(2)?,
+        choices: choices
+            .into_iter()
+            .map(|choice| Choice {
+                key: choice.key,
+                text: choice.text,
+            })
+            .collect(),
+        answer: AnswerKey {
+            correct_choice_keys: json_column(row, 4)?,
+            explanation: row.get(5)?,
+        },
+        difficulty: enum_column(row, 6, Difficulty::parse)?,
+        category: row.get(7)?,
+        tags: json_column(row, 8)?,
+        language: row.get(9)?,
+        revision: row.get(10)?,
+        create_time: from_unix_micros(row.get(11)?),
+        update_time: from_unix_micros(row.get(12)?),
+    })
+}
+
+pub(super) fn question(
+    connection: &mut Connection,
+    id: &str,
+) -> Result<Option<Question>, StoreError> {
+    let question = connection
+        .prepare_cached(&format!(
+            "SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.id = ?1"
+        ))?
+        .query_row([id], question_from_row)
+        .optional()?;
+    Ok(question)
+}
+
+pub(super) fn question_count(connection: &mut Connection) -> Result<u64, StoreError> {
+    let count: i64 =
+        connection.query_row("SELECT COUNT(*) FROM questions", [], |row| row.get(0))?;
+    Ok(count.unsigned_abs())
+}
+
+/// The `WHERE` clause for `filter` and its parameters. Values are always bound,
+/// never spliced into the SQL text.
+fn filter_clause(filter: &QuestionFilter) -> (String, Vec<Value>) {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut values = Vec::new();
+    let mut equals = |column: &str, value: &str| {
+        values.push(Value::Text(value.to_owned()));
+        conditions.push(format!("q.{column} = ?{}", values.len()));
+    };
+    if let Some(category) = &filter.category {
+        equals("category", category);
+    }
+    if let Some(difficulty) = filter.difficulty {
+        equals("difficulty", difficulty.as_str());
+    }
+    if let Some(question_type) = filter.question_type {
+        equals("type", question_type.as_str());
+    }
+    if let Some(language) = &filter.language {
+        // The column's NOCASE collation makes this case-insensitive.
+        equals("language", language);
+    }
+    for tag in &filter.tags {
+        values.push(Value::Text(tag.clone()));
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM question_tags t WHERE t.tag = ?{} AND t.question_id = q.id)",
+            values.len()
+        ));
+    }
+    (conditions.join(" AND "), values)
+}
+
+/// One keyset page: an index seek past `after`, then at most `limit + 1` rows
+/// (the extra row only tells whether another page follows). The count runs in
+/// the same read transaction, so page and total agree.
+pub(super) fn list(
+    connection: &mut Connection,
+    filter: &QuestionFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<QuestionPage, StoreError> {
+    let transaction = connection.transaction()?;
+    let (conditions, mut values) = filter_clause(filter);
+    let total_size: i64 = transaction
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM questions q WHERE {conditions}"
+        ))?
+        .query_row(params_from_iter(&values), |row| row.get(0))?;
+
+    let mut page_conditions = conditions;
+    if let Some(after) = after {
+        values.push(Value::Text(after.to_owned()));
+        page_conditions.push_str(&format!(" AND q.id > ?{}", values.len()));
+    }
+    values.push(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let sql = format!(
+        "SELECT {QUESTION_COLUMNS} FROM questions q WHERE {page_conditions} \
+         ORDER BY q.id LIMIT ?{}",
+        values.len()
+    );
+    let mut questions = transaction
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&values), question_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = questions.len() > limit;
+    questions.truncate(limit);
+    Ok(QuestionPage {
+        questions,
+        has_more,
+        total_size: total_size.unsigned_abs(),
+    })
+}
+
+const ATTEMPT_COLUMNS: &str = "id, question_id, question_revision, choice_keys, correct, score, \
+     correct_choice_keys, explanation, respondent_id, request_id, submit_time";
+
+fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<Attempt> {
+    Ok(Attempt {
+        id: row.get(0)?,
+        answer: GradedAnswer {
+            question_id: row.get(1)?,
+            question_revision: row.get(2)?,
+            choice_keys: json_column(row, 3)?,
+            correct: row.get(4)?,
+            score: row.get(5)?,
+            correct_choice_keys: json_column(row, 6)?,
+            explanation: row.get(7)?,
+            respondent_id: row.get(8)?,
+            request_id: row.get(9)?,
+            submit_time: from_unix_micros(row.get(10)?),
+        },
+    })
+}
+
+pub(super) fn attempts_for_question(
+    connection: &mut Connection,
+    question_id: &str,
+) -> Result<Vec<Attempt>, StoreError> {
+    let attempts = connection
+        .prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE question_id = ?1 ORDER BY id"
+        ))?
+        .query_map([question_id], attempt_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(attempts)
+}
+
+/// Records `answer` unless an attempt with its request id exists. Runs inside
+/// the writer's transaction, so the check and the insert cannot interleave
+/// with another submission's.
+pub(super) fn record_attempt(
+    connection: &Connection,
+    mut answer: GradedAnswer,
+) -> Result<Recorded, StoreError> {
+    // Stored at microsecond precision: return exactly what a retry will read.
+    answer.submit_time = from_unix_micros(to_unix_micros(answer.submit_time));
+    if let Some(request_id) = &answer.request_id {
+        let existing = connection
+            .prepare_cached(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE request_id = ?1"
+            ))?
+            .query_row([request_id], attempt_from_row)
+            .optional()?;
+        if let Some(existing) = existing {
+            return Ok(Recorded::Existing(existing));
+        }
+    }
+    let id = connection
+        .prepare_cached(
+            "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
+                 correct_choice_keys, explanation, respondent_id, request_id, submit_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                answer.question_id,
+                answer.question_revision,
+                to_json(&answer.choice_keys)?,
+                answer.correct,
+                answer.score,
+                to_json(&answer.correct_choice_keys)?,
+                answer.explanation,
+                answer.respondent_id,
+                answer.request_id,
+                to_unix_micros(answer.submit_time),
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(Recorded::New(Attempt { id, answer }))
+}
