@@ -1,0 +1,78 @@
+//! One log line per call: method, gRPC status code and latency.
+//!
+//! A tower layer rather than code in each handler, so reflection and health
+//! calls are logged too, and a handler cannot forget. Unary handlers that fail
+//! answer with a trailers-only response, which puts `grpc-status` in the
+//! headers; a response without it is a success whose status follows in the
+//! trailers.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use tonic::Code;
+use tower::{Layer, Service};
+use tracing::Instrument as _;
+
+/// Wraps a service in [`CallLog`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallLogLayer;
+
+impl<S> Layer<S> for CallLogLayer {
+    type Service = CallLog<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CallLog { inner }
+    }
+}
+
+/// Logs each call that passes through it.
+#[derive(Debug, Clone)]
+pub struct CallLog<S> {
+    inner: S,
+}
+
+impl<S, RequestBody, ResponseBody> Service<http::Request<RequestBody>> for CallLog<S>
+where
+    S: Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
+    S::Future: Send + 'static,
+    S::Error: std::fmt::Display,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let span = tracing::info_span!("call", method = %method);
+        let started = Instant::now();
+        let response = span.in_scope(|| self.inner.call(request));
+        Box::pin(
+            async move {
+                let result = response.await;
+                let latency_us = started.elapsed().as_micros() as u64;
+                match &result {
+                    Ok(response) => {
+                        let code = response
+                            .headers()
+                            .get("grpc-status")
+                            .map_or(Code::Ok, |value| Code::from_bytes(value.as_bytes()));
+                        tracing::info!(code = ?code, latency_us, "call finished");
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, latency_us, "call failed in transport");
+                    }
+                }
+                result
+            }
+            .instrument(span),
+        )
+    }
+}

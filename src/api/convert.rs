@@ -1,0 +1,235 @@
+//! Conversion between protobuf messages and domain types: the one place that
+//! knows both. Incoming messages are destructured completely, so a field added
+//! to the proto breaks the build here instead of being ignored.
+
+use crate::{
+    domain::{
+        bank::{ListPage, ListQuery},
+        limits,
+        listing::{QuestionFilter, page_size},
+        question::{Difficulty, Question, QuestionType},
+        submission::{Attempt, Submission},
+        validation::{FieldError, check_length, check_question_id},
+    },
+    error::Error,
+    pb,
+};
+
+/// How much of a question to send back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Without the answer key.
+    Basic,
+    /// With the answer key; needs the admin token.
+    Full,
+}
+
+/// A GetQuestion request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetQuestion {
+    /// The question's id.
+    pub id: String,
+    /// The view asked for.
+    pub view: View,
+}
+
+/// A ListQuestions request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuestions {
+    /// The domain query.
+    pub query: ListQuery,
+    /// The view asked for.
+    pub view: View,
+}
+
+impl TryFrom<pb::GetQuestionRequest> for GetQuestion {
+    type Error = Error;
+
+    fn try_from(request: pb::GetQuestionRequest) -> Result<Self, Error> {
+        let pb::GetQuestionRequest { id, view } = request;
+        check_question_id("id", &id)?;
+        Ok(Self {
+            id,
+            view: view_from_proto(view)?,
+        })
+    }
+}
+
+impl TryFrom<pb::ListQuestionsRequest> for ListQuestions {
+    type Error = Error;
+
+    fn try_from(request: pb::ListQuestionsRequest) -> Result<Self, Error> {
+        let pb::ListQuestionsRequest {
+            page_size: requested_page_size,
+            page_token,
+            category,
+            tags,
+            difficulty,
+            r#type,
+            language,
+            view,
+        } = request;
+        check_length("page_token", &page_token, limits::PAGE_TOKEN_MAX_CHARS)?;
+        let filter = QuestionFilter::new(
+            category,
+            tags,
+            difficulty_from_proto(difficulty)?,
+            question_type_from_proto(r#type)?,
+            language,
+        )?;
+        Ok(Self {
+            query: ListQuery {
+                filter,
+                page_size: page_size(requested_page_size)?,
+                page_token,
+            },
+            view: view_from_proto(view)?,
+        })
+    }
+}
+
+impl TryFrom<pb::SubmitAnswerRequest> for Submission {
+    type Error = Error;
+
+    fn try_from(request: pb::SubmitAnswerRequest) -> Result<Self, Error> {
+        let pb::SubmitAnswerRequest {
+            question_id,
+            choice_keys,
+            respondent_id,
+            request_id,
+        } = request;
+        Ok(Submission::new(
+            question_id,
+            choice_keys,
+            respondent_id,
+            request_id,
+        )?)
+    }
+}
+
+/// Unspecified means BASIC; a value this server does not know is an error
+/// rather than a silent downgrade.
+fn view_from_proto(value: i32) -> Result<View, FieldError> {
+    match pb::QuestionView::try_from(value) {
+        Ok(pb::QuestionView::Unspecified | pb::QuestionView::Basic) => Ok(View::Basic),
+        Ok(pb::QuestionView::Full) => Ok(View::Full),
+        Err(_) => Err(unknown_enum_value("view", value)),
+    }
+}
+
+/// Unspecified means "any difficulty".
+fn difficulty_from_proto(value: i32) -> Result<Option<Difficulty>, FieldError> {
+    match pb::Difficulty::try_from(value) {
+        Ok(pb::Difficulty::Unspecified) => Ok(None),
+        Ok(pb::Difficulty::Easy) => Ok(Some(Difficulty::Easy)),
+        Ok(pb::Difficulty::Medium) => Ok(Some(Difficulty::Medium)),
+        Ok(pb::Difficulty::Hard) => Ok(Some(Difficulty::Hard)),
+        Err(_) => Err(unknown_enum_value("difficulty", value)),
+    }
+}
+
+/// Unspecified means "any type".
+fn question_type_from_proto(value: i32) -> Result<Option<QuestionType>, FieldError> {
+    match pb::QuestionType::try_from(value) {
+        Ok(pb::QuestionType::Unspecified) => Ok(None),
+        Ok(pb::QuestionType::SingleChoice) => Ok(Some(QuestionType::SingleChoice)),
+        Ok(pb::QuestionType::MultipleChoice) => Ok(Some(QuestionType::MultipleChoice)),
+        Ok(pb::QuestionType::TrueFalse) => Ok(Some(QuestionType::TrueFalse)),
+        Err(_) => Err(unknown_enum_value("type", value)),
+    }
+}
+
+fn unknown_enum_value(field: &str, value: i32) -> FieldError {
+    FieldError::new(field, format!("unknown value {value}"))
+}
+
+fn question_type_to_proto(question_type: QuestionType) -> pb::QuestionType {
+    match question_type {
+        QuestionType::SingleChoice => pb::QuestionType::SingleChoice,
+        QuestionType::MultipleChoice => pb::QuestionType::MultipleChoice,
+        QuestionType::TrueFalse => pb::QuestionType::TrueFalse,
+    }
+}
+
+fn difficulty_to_proto(difficulty: Difficulty) -> pb::Difficulty {
+    match difficulty {
+        Difficulty::Easy => pb::Difficulty::Easy,
+        Difficulty::Medium => pb::Difficulty::Medium,
+        Difficulty::Hard => pb::Difficulty::Hard,
+    }
+}
+
+/// The question as a caller with `view` may see it. This is the one place the
+/// answer key enters a response: only for [`View::Full`].
+pub fn question_to_proto(question: Question, view: View) -> pb::Question {
+    let Question {
+        id,
+        question_type,
+        stem,
+        choices,
+        difficulty,
+        category,
+        tags,
+        language,
+        revision,
+        create_time,
+        update_time,
+        answer,
+    } = question;
+    pb::Question {
+        id,
+        r#type: question_type_to_proto(question_type).into(),
+        stem,
+        choices: choices
+            .into_iter()
+            .map(|choice| pb::Choice {
+                key: choice.key,
+                text: choice.text,
+            })
+            .collect(),
+        difficulty: difficulty_to_proto(difficulty).into(),
+        category,
+        tags,
+        language,
+        revision,
+        create_time: Some(create_time.into()),
+        update_time: Some(update_time.into()),
+        answer: (view == View::Full).then_some(pb::AnswerKey {
+            correct_choice_keys: answer.correct_choice_keys,
+            explanation: answer.explanation,
+        }),
+    }
+}
+
+/// A page of questions as a caller with `view` may see it.
+pub fn list_page_to_proto(page: ListPage, view: View) -> pb::ListQuestionsResponse {
+    let ListPage {
+        questions,
+        next_page_token,
+        total_size,
+    } = page;
+    pb::ListQuestionsResponse {
+        questions: questions
+            .into_iter()
+            .map(|question| question_to_proto(question, view))
+            .collect(),
+        next_page_token: next_page_token.unwrap_or_default(),
+        // A bank of over two billion questions is not a SQLite bank.
+        total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
+    }
+}
+
+impl From<Attempt> for pb::SubmitAnswerResponse {
+    fn from(attempt: Attempt) -> Self {
+        let answer = attempt.answer;
+        Self {
+            attempt_id: attempt.id.to_string(),
+            correct: answer.correct,
+            score: answer.score,
+            correct_choice_keys: answer.correct_choice_keys,
+            explanation: answer.explanation,
+            question_revision: answer.question_revision,
+            submit_time: Some(answer.submit_time.into()),
+        }
+    }
+}

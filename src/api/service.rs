@@ -1,0 +1,62 @@
+//! The `qbank.v1.QuestionBank` service: each method converts the request,
+//! checks the view, calls the bank and converts the result back.
+
+use tonic::{Request, Response, Status};
+
+use super::{
+    auth::{AdminToken, authorize_view},
+    convert::{GetQuestion, ListQuestions, list_page_to_proto, question_to_proto},
+};
+use crate::{
+    domain::{bank::Bank, submission::Submission},
+    pb::{self, question_bank_server::QuestionBank},
+};
+
+/// The gRPC face of a [`Bank`].
+#[derive(Debug, Clone)]
+pub struct QuestionBankService {
+    bank: Bank,
+    admin_token: Option<AdminToken>,
+}
+
+impl QuestionBankService {
+    /// Serves `bank`; the FULL view needs `admin_token`, or is disabled
+    /// without one.
+    pub fn new(bank: Bank, admin_token: Option<AdminToken>) -> Self {
+        Self { bank, admin_token }
+    }
+}
+
+#[tonic::async_trait]
+impl QuestionBank for QuestionBankService {
+    async fn list_questions(
+        &self,
+        request: Request<pb::ListQuestionsRequest>,
+    ) -> Result<Response<pb::ListQuestionsResponse>, Status> {
+        let (metadata, _, message) = request.into_parts();
+        let ListQuestions { query, view } = message.try_into()?;
+        authorize_view(self.admin_token.as_ref(), &metadata, view)?;
+        let page = self.bank.list(query).await?;
+        Ok(Response::new(list_page_to_proto(page, view)))
+    }
+
+    async fn get_question(
+        &self,
+        request: Request<pb::GetQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        let (metadata, _, message) = request.into_parts();
+        let GetQuestion { id, view } = message.try_into()?;
+        authorize_view(self.admin_token.as_ref(), &metadata, view)?;
+        let question = self.bank.question(&id)?;
+        Ok(Response::new(question_to_proto(question, view)))
+    }
+
+    async fn submit_answer(
+        &self,
+        request: Request<pb::SubmitAnswerRequest>,
+    ) -> Result<Response<pb::SubmitAnswerResponse>, Status> {
+        let submission: Submission = request.into_inner().try_into()?;
+        let attempt = self.bank.submit(submission).await?;
+        Ok(Response::new(attempt.into()))
+    }
+}

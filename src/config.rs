@@ -1,0 +1,96 @@
+//! Server configuration, from flags or `QBANK_*` environment variables.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Parser, ValueEnum};
+
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Clone, Parser)]
+#[command(
+    name = "qbank-server",
+    version,
+    about = "Serves the qbank question bank over gRPC (with reflection and health)",
+    after_help = "Every option can also be set through the environment variable shown. \
+                  Logs go to standard error; RUST_LOG filters them (default: info)."
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "QBANK_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+
+    /// SQLite database file; created, migrated and filled with the bundled
+    /// bank if it does not exist.
+    #[arg(long = "db", env = "QBANK_DB", default_value = "./qbank.db")]
+    pub db_path: PathBuf,
+
+    /// Token that unlocks the FULL view (answer keys), sent by callers as
+    /// `authorization: Bearer <token>`. Unset: the FULL view is refused.
+    /// Prefer the environment variable: flags are visible to other users.
+    #[arg(long, env = "QBANK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Log line format.
+    #[arg(long, env = "QBANK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Seconds to let in-flight calls finish after SIGINT or SIGTERM before
+    /// exiting anyway.
+    #[arg(
+        long = "shutdown-timeout",
+        env = "QBANK_SHUTDOWN_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "10",
+        value_parser = parse_seconds
+    )]
+    pub shutdown_timeout: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    // Written out so the admin token can never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("db_path", &self.db_path)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("log_format", &self.log_format)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish()
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{text:?} is not a number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_admin_token() {
+        let config = Config::parse_from(["qbank-server", "--admin-token", "s3cret"]);
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn shutdown_timeout_takes_fractional_seconds() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! The service's one error type, and its one mapping to a gRPC `Status`.
+//!
+//! Variants are named by what the caller should do. Internal causes are logged
+//! here with their whole chain and never sent to the client: a status message
+//! carries no SQL, no paths and no answer keys.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
+
+use crate::{domain::validation::FieldError, store::StoreError};
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One request field is at fault: fix it and retry.
+    #[error("{0}")]
+    InvalidArgument(#[from] FieldError),
+    /// The named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Credentials are missing or wrong.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The credentials cannot allow this at all on this server.
+    #[error("{0}")]
+    PermissionDenied(&'static str),
+    /// Storage hit a limit of its own (busy, read-only, full): retry later.
+    #[error("storage is unavailable")]
+    Storage(#[from] StoreError),
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::InvalidArgument(FieldError { field, reason }) => Status::with_error_details(
+                Code::InvalidArgument,
+                format!("{field}: {reason}"),
+                ErrorDetails::with_bad_request_violation(field, reason),
+            ),
+            Error::NotFound(message) => Status::not_found(message),
+            Error::Unauthenticated(message) => Status::unauthenticated(message),
+            Error::PermissionDenied(message) => Status::permission_denied(message),
+            Error::Storage(error) => storage_status(&error),
+        }
+    }
+}
+
+fn storage_status(error: &StoreError) -> Status {
+    match error {
+        StoreError::Busy(_) | StoreError::ReadOnly(_) | StoreError::WriterStopped => {
+            tracing::warn!(error = %error_chain(error), "storage unavailable");
+            Status::unavailable("the question bank is temporarily unavailable; retry later")
+        }
+        StoreError::DiskFull(_) => {
+            tracing::error!(error = %error_chain(error), "storage full");
+            Status::resource_exhausted(
+                "the question bank is out of storage space; nothing was recorded",
+            )
+        }
+        StoreError::SchemaTooNew { .. } | StoreError::Internal(_) => {
+            tracing::error!(error = %error_chain(error), "internal error");
+            Status::internal("internal error")
+        }
+    }
+}
+
+/// `error: cause: cause ...`, for log lines.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

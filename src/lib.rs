@@ -1,0 +1,34 @@
+//! qbank: a gRPC question-bank service backed by SQLite.
+//!
+//! A call travels down these modules, each in its own layer:
+//!
+//! - [`server`]: the tonic server: services, reflection, health, shutdown.
+//! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
+//!   [`api::convert`] turns protobuf into domain types and back (the only
+//!   user of [`pb`]), [`api::auth`] checks the admin token, and
+//!   [`api::call_log`] logs one line per call.
+//! - [`domain`]: the rules. Questions and their validation, grading, filters
+//!   and signed page tokens, the bank-file format, and [`domain::bank::Bank`],
+//!   which ties them to storage.
+//! - [`store`]: SQLite, the only module with SQL: a read pool, one writer
+//!   thread with group commit, and the embedded migrations.
+//! - [`error`]: the one error type and its one mapping to `tonic::Status`.
+//! - [`config`] and [`telemetry`]: flags, environment and logging for the
+//!   `qbank-server` binary.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+
+/// Code generated from `proto/qbank/v1/question_bank.proto`.
+pub mod pb {
+    #![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+    tonic::include_proto!("qbank.v1");
+
+    /// The encoded descriptor set of the contract, served by reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("qbank_descriptor");
+}
