@@ -32,6 +32,11 @@ pub struct Config {
     #[arg(long = "db", env = "QBANK_DB", default_value = "./qbank.db")]
     pub db_path: PathBuf,
 
+    /// Bank file (see README, "Bank files") to load into a new database
+    /// instead of the bundled LLM interview bank.
+    #[arg(long, env = "QBANK_INITIAL_BANK", value_name = "FILE")]
+    pub initial_bank: Option<PathBuf>,
+
     /// Token that unlocks the FULL view (answer keys), sent by callers as
     /// `authorization: Bearer <token>`. Unset: the FULL view is refused.
     /// Prefer the environment variable: flags are visible to other users.
@@ -60,6 +65,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("db_path", &self.db_path)
+            .field("initial_bank", &self.initial_bank)
             .field(
                 "admin_token",
                 &self.admin_token.as_ref().map(|_| "<redacted>"),

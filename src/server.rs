@@ -1,7 +1,7 @@
 //! The server: opens the bank, mounts the question bank, health and
 //! reflection services behind the call log, and shuts down gracefully.
 
-use std::{future::Future, sync::Arc, time::SystemTime};
+use std::{borrow::Cow, future::Future, sync::Arc, time::SystemTime};
 
 use tokio::{net::TcpListener, sync::Notify};
 use tonic::transport::{Server, server::TcpIncoming};
@@ -13,6 +13,7 @@ use crate::{
     domain::{
         bank::Bank,
         bank_file::{self, BankFileError},
+        question::Question,
     },
     pb::{self, question_bank_server::QuestionBankServer},
     store::{Store, StoreError},
@@ -21,9 +22,18 @@ use crate::{
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// The bundled bank does not load (a build defect).
-    #[error("the bundled question bank is invalid")]
-    BundledBank(#[source] BankFileError),
+    /// The initial bank file cannot be read.
+    #[error("cannot read the initial bank file {path}")]
+    InitialBankUnreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The initial bank file does not parse or breaks a rule.
+    #[error("the initial bank is invalid")]
+    InitialBank(#[source] BankFileError),
     /// The database could not be opened, migrated or seeded.
     #[error("cannot open the database {path}")]
     Database {
@@ -41,6 +51,22 @@ pub enum ServeError {
     Transport(#[source] tonic::transport::Error),
 }
 
+/// The bank for a new database: the operator's file if configured, else the
+/// bundled one. Parsed on every start, so a broken file fails fast even when
+/// the database already has a bank.
+fn initial_bank(config: &Config) -> Result<Vec<Question>, ServeError> {
+    let text = match &config.initial_bank {
+        Some(path) => std::fs::read_to_string(path)
+            .map(Cow::Owned)
+            .map_err(|source| ServeError::InitialBankUnreadable {
+                path: path.display().to_string(),
+                source,
+            })?,
+        None => Cow::Borrowed(bank_file::BUNDLED_BANK),
+    };
+    bank_file::parse(&text, SystemTime::now()).map_err(ServeError::InitialBank)
+}
+
 /// Runs the server on `listener` until `shutdown` completes, then lets
 /// in-flight calls finish for up to `config.shutdown_timeout`.
 pub async fn serve(
@@ -48,8 +74,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let initial_bank = bank_file::parse(bank_file::BUNDLED_BANK, SystemTime::now())
-        .map_err(ServeError::BundledBank)?;
+    let initial_bank = initial_bank(&config)?;
     let db_path = config.db_path.clone();
     // Opening migrates and may load the bank: file I/O, so off the async workers.
     let store = tokio::task::spawn_blocking(move || Store::open(&db_path, &initial_bank))

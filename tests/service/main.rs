@@ -1,0 +1,14 @@
+//! Integration tests: each starts the real server on 127.0.0.1:0 with a fresh
+//! temporary database and talks to it through the generated client. One test
+//! binary, one module per RPC or concern, so the build stays fast.
+
+// Test code states expectations with `expect`, whose message says what broke.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod bundled_bank;
+mod get_question;
+mod lifecycle;
+mod list_questions;
+mod submit_answer;
