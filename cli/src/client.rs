@@ -1,0 +1,199 @@
+//! The connection to a qbank server: every call carries the bearer token and the `--timeout`
+//! deadline, failures become [`Error`]s that know the address, and submitting an answer is
+//! retried safely when the server is briefly unavailable.
+
+use std::time::Duration;
+
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request, Status};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::error::Error;
+use crate::pb;
+use crate::pb::question_bank_client::QuestionBankClient;
+
+/// Waits between attempts of `SubmitAnswer` while the server is UNAVAILABLE: three retries,
+/// backing off, so a server restart of under a second goes unnoticed.
+const SUBMIT_RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+];
+
+/// A connected qbank client.
+#[derive(Debug)]
+pub(crate) struct Client {
+    questions: QuestionBankClient<InterceptedService<Channel, CallMetadata>>,
+    health: HealthClient<InterceptedService<Channel, CallMetadata>>,
+    addr: String,
+    timeout: Duration,
+}
+
+impl Client {
+    /// Connects to `addr` (a missing scheme means `http://`), giving up after `timeout`.
+    /// Connecting eagerly makes an unreachable server fail with its address named, before
+    /// any output is printed.
+    pub(crate) async fn connect(
+        addr: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
+        let addr = if addr.contains("://") {
+            addr.to_owned()
+        } else {
+            format!("http://{addr}")
+        };
+        let endpoint = Endpoint::from_shared(addr.clone())
+            .map_err(|error| Error::InvalidAddress {
+                addr: addr.clone(),
+                reason: error_chain(&error),
+            })?
+            .connect_timeout(timeout);
+        let authorization = token
+            .map(|token| {
+                MetadataValue::try_from(format!("Bearer {token}")).map_err(|_| Error::InvalidToken)
+            })
+            .transpose()?;
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|error| Error::Unavailable {
+                addr: addr.clone(),
+                reason: error_chain(&error),
+            })?;
+        let metadata = CallMetadata {
+            authorization,
+            timeout,
+        };
+        Ok(Self {
+            questions: QuestionBankClient::with_interceptor(channel.clone(), metadata.clone()),
+            health: HealthClient::with_interceptor(channel, metadata),
+            addr,
+            timeout,
+        })
+    }
+
+    /// One page of questions.
+    pub(crate) async fn list_questions(
+        &mut self,
+        request: pb::ListQuestionsRequest,
+    ) -> Result<pb::ListQuestionsResponse, Error> {
+        let result = self.questions.list_questions(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// One question, with its answer key when `view` is FULL.
+    pub(crate) async fn get_question(
+        &mut self,
+        id: &str,
+        view: pb::QuestionView,
+    ) -> Result<pb::Question, Error> {
+        let request = pb::GetQuestionRequest {
+            id: id.to_owned(),
+            view: view.into(),
+        };
+        let result = self.questions.get_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Submits an answer and returns its grade.
+    ///
+    /// Each call sends a fresh request id and keeps it across retries: the server records an
+    /// attempt once per request id, so a retry after a lost response never records twice.
+    pub(crate) async fn submit_answer(
+        &mut self,
+        question_id: &str,
+        choice_keys: Vec<String>,
+        respondent: Option<&str>,
+    ) -> Result<pb::SubmitAnswerResponse, Error> {
+        let request = pb::SubmitAnswerRequest {
+            question_id: question_id.to_owned(),
+            choice_keys,
+            respondent_id: respondent.unwrap_or_default().to_owned(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        };
+        let mut delays = SUBMIT_RETRY_DELAYS.iter();
+        loop {
+            let status = match self.questions.submit_answer(request.clone()).await {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(status) => status,
+            };
+            match delays.next() {
+                Some(delay) if status.code() == Code::Unavailable => {
+                    tokio::time::sleep(*delay).await
+                }
+                _ => return Err(self.failure(status)),
+            }
+        }
+    }
+
+    /// The serving status of `service` ("" for the whole server).
+    pub(crate) async fn check_health(&mut self, service: &str) -> Result<ServingStatus, Error> {
+        let request = HealthCheckRequest {
+            service: service.to_owned(),
+        };
+        let result = self.health.check(request).await;
+        let response = result.map_err(|status| self.failure(status))?.into_inner();
+        Ok(ServingStatus::try_from(response.status).unwrap_or(ServingStatus::Unknown))
+    }
+
+    /// Turns a failed call into an [`Error`] that names what the user can act on.
+    fn failure(&self, status: Status) -> Error {
+        match status.code() {
+            Code::Unavailable => Error::Unavailable {
+                addr: self.addr.clone(),
+                reason: status.message().to_owned(),
+            },
+            // tonic enforces the deadline on the client too, and reports it as CANCELLED;
+            // the CLI never cancels a call itself, so CANCELLED means the deadline passed.
+            Code::DeadlineExceeded | Code::Cancelled => Error::DeadlineExceeded {
+                timeout: self.timeout,
+            },
+            _ => Error::Rejected(status),
+        }
+    }
+}
+
+/// What every call carries: the deadline (as `grpc-timeout`, so the server stops working on
+/// a call nobody waits for) and, with `--token`, the `authorization` header.
+#[derive(Clone, Debug)]
+struct CallMetadata {
+    authorization: Option<MetadataValue<Ascii>>,
+    timeout: Duration,
+}
+
+impl Interceptor for CallMetadata {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        request.set_timeout(self.timeout);
+        if let Some(authorization) = &self.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", authorization.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// An error and its causes on one line: tonic's top-level message ("transport error") alone
+/// does not say that the connection was refused.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut messages = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !messages.iter().any(|seen| seen.contains(&message)) {
+            messages.push(message);
+        }
+        source = cause.source();
+    }
+    messages.join(": ")
+}

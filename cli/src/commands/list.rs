@@ -1,0 +1,168 @@
+//! `qbank list`: a table of questions, one page at a time or, with `--all`, every page.
+
+use std::io::{self, IsTerminal, Write};
+
+use super::Format;
+use crate::args::{ListArgs, QuestionFilter};
+use crate::client::Client;
+use crate::error::Error;
+use crate::table::Table;
+use crate::{args, json, pb, render};
+
+/// Lists the questions that match the filters.
+pub(super) async fn run(
+    client: &mut Client,
+    args: &ListArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    if args.all {
+        list_every_page(client, args, format, out).await
+    } else {
+        list_one_page(client, args, format, out).await
+    }
+}
+
+/// The page `--page-token` points to (the first without it), and how to get the next.
+async fn list_one_page(
+    client: &mut Client,
+    args: &ListArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let token = args.page_token.clone().unwrap_or_default();
+    let request = list_request(&args.filter, args.page_size.unwrap_or(0), token);
+    let page = client.list_questions(request).await?;
+    match format {
+        Format::Json => json::write_document(out, &json::QuestionPageJson::from(&page))?,
+        Format::Text => {
+            write_table(out, &page.questions)?;
+            write_page_footer(&page);
+        }
+    }
+    Ok(())
+}
+
+/// Every page, following `next_page_token` to the end.
+async fn list_every_page(
+    client: &mut Client,
+    args: &ListArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    // Text needs every row before it can size the columns; JSON streams a line per question,
+    // so `list --all --json | head` stops the listing early.
+    let mut questions = Vec::new();
+    let mut token = String::new();
+    loop {
+        let request = list_request(&args.filter, args.page_size.unwrap_or(0), token);
+        let page = client.list_questions(request).await?;
+        match format {
+            Format::Json => {
+                for question in &page.questions {
+                    json::write_line(out, &json::QuestionJson::from(question))?;
+                }
+            }
+            Format::Text => questions.extend(page.questions),
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    if format == Format::Text {
+        write_table(out, &questions)?;
+        if questions.is_empty() {
+            eprintln!("No questions match these filters.");
+        }
+    }
+    Ok(())
+}
+
+/// The `ListQuestions` request for `filter`; `quiz` picks its questions with it too.
+pub(super) fn list_request(
+    filter: &QuestionFilter,
+    page_size: i32,
+    page_token: String,
+) -> pb::ListQuestionsRequest {
+    let QuestionFilter {
+        category,
+        tags,
+        difficulty,
+        question_type,
+        language,
+    } = filter;
+    pb::ListQuestionsRequest {
+        page_size,
+        page_token,
+        category: category.clone().unwrap_or_default(),
+        tags: tags.clone(),
+        difficulty: difficulty.map_or(pb::Difficulty::Unspecified, |difficulty| match difficulty {
+            args::Difficulty::Easy => pb::Difficulty::Easy,
+            args::Difficulty::Medium => pb::Difficulty::Medium,
+            args::Difficulty::Hard => pb::Difficulty::Hard,
+        }) as i32,
+        r#type: question_type.map_or(pb::QuestionType::Unspecified, |question_type| {
+            match question_type {
+                args::QuestionType::SingleChoice => pb::QuestionType::SingleChoice,
+                args::QuestionType::MultipleChoice => pb::QuestionType::MultipleChoice,
+                args::QuestionType::TrueFalse => pb::QuestionType::TrueFalse,
+            }
+        }) as i32,
+        language: language.clone().unwrap_or_default(),
+        view: pb::QuestionView::Basic as i32,
+    }
+}
+
+/// The questions as a table whose stem column is cut to the terminal width.
+fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()> {
+    if questions.is_empty() {
+        return Ok(());
+    }
+    // On a narrow terminal the stem gives way first, then the tags; the id, type and
+    // difficulty are short and always whole.
+    let mut table = Table::new(["ID", "TYPE", "DIFFICULTY", "TAGS", "STEM"])
+        .cuttable(3, 8)
+        .cuttable(4, 12);
+    for question in questions {
+        table.push_row(vec![
+            question.id.clone(),
+            render::type_label(question.r#type).to_owned(),
+            render::difficulty_label(question.difficulty).to_owned(),
+            question.tags.join(","),
+            question.stem.clone(),
+        ]);
+    }
+    table.write_to(out, output_width())
+}
+
+/// How to get the rest, on standard error so that standard output stays only the table.
+fn write_page_footer(page: &pb::ListQuestionsResponse) {
+    if page.questions.is_empty() {
+        eprintln!("No questions match these filters.");
+    } else if !page.next_page_token.is_empty() {
+        eprintln!(
+            "Showing {} of {} questions. Next page: repeat with --page-token {} (or use --all).",
+            page.questions.len(),
+            page.total_size,
+            page.next_page_token
+        );
+    }
+}
+
+/// The width to fit the table in: `COLUMNS` when set, else the terminal's. Output that goes
+/// to a pipe or file is not cut, so `grep` sees whole stems.
+fn output_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+    {
+        return Some(columns);
+    }
+    let stdout = io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(stdout)
+        .map(|(terminal_size::Width(width), _)| usize::from(width))
+}

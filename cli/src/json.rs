@@ -1,0 +1,287 @@
+//! The `--json` output: serde views of the proto messages whose field names are the proto's
+//! JSON names (`createTime`, `correctChoiceKeys`, …), enums as their proto names and
+//! timestamps as RFC 3339. Scripts depend on these names, so they only ever gain fields.
+//!
+//! Unlike the canonical proto JSON mapping, every scalar field is always present (a wrong
+//! answer prints `"correct": false`, not nothing), and int64 values are JSON numbers.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::pb;
+
+/// Writes `value` as one pretty-printed JSON document.
+pub(crate) fn write_document(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// Writes `value` as one compact line, for output that streams one object per line.
+pub(crate) fn write_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)
+}
+
+/// A proto enum value: its name when this client knows it, else its number (as the proto JSON
+/// mapping does for values added to the contract after this client was built).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum EnumValue {
+    Name(&'static str),
+    Number(i32),
+}
+
+impl EnumValue {
+    fn question_type(value: i32) -> Self {
+        pb::QuestionType::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
+
+    fn difficulty(value: i32) -> Self {
+        pb::Difficulty::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
+}
+
+/// `qbank.v1.Question`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionJson<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    question_type: EnumValue,
+    stem: &'a str,
+    choices: Vec<ChoiceJson<'a>>,
+    difficulty: EnumValue,
+    category: &'a str,
+    tags: &'a [String],
+    language: &'a str,
+    revision: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_time: Option<String>,
+    /// Only in the FULL view (`get --full`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<AnswerKeyJson<'a>>,
+}
+
+impl<'a> From<&'a pb::Question> for QuestionJson<'a> {
+    fn from(question: &'a pb::Question) -> Self {
+        // Destructured so that a field added to the contract fails the build here until the
+        // JSON output decides what to do with it.
+        let pb::Question {
+            id,
+            r#type,
+            stem,
+            choices,
+            difficulty,
+            category,
+            tags,
+            language,
+            revision,
+            create_time,
+            update_time,
+            answer,
+        } = question;
+        Self {
+            id,
+            question_type: EnumValue::question_type(*r#type),
+            stem,
+            choices: choices.iter().map(ChoiceJson::from).collect(),
+            difficulty: EnumValue::difficulty(*difficulty),
+            category,
+            tags,
+            language,
+            revision: *revision,
+            create_time: create_time.as_ref().map(ToString::to_string),
+            update_time: update_time.as_ref().map(ToString::to_string),
+            answer: answer.as_ref().map(AnswerKeyJson::from),
+        }
+    }
+}
+
+/// `qbank.v1.Choice`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChoiceJson<'a> {
+    key: &'a str,
+    text: &'a str,
+}
+
+impl<'a> From<&'a pb::Choice> for ChoiceJson<'a> {
+    fn from(choice: &'a pb::Choice) -> Self {
+        let pb::Choice { key, text } = choice;
+        Self { key, text }
+    }
+}
+
+/// `qbank.v1.AnswerKey`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AnswerKeyJson<'a> {
+    correct_choice_keys: &'a [String],
+    explanation: &'a str,
+}
+
+impl<'a> From<&'a pb::AnswerKey> for AnswerKeyJson<'a> {
+    fn from(answer: &'a pb::AnswerKey) -> Self {
+        let pb::AnswerKey {
+            correct_choice_keys,
+            explanation,
+        } = answer;
+        Self {
+            correct_choice_keys,
+            explanation,
+        }
+    }
+}
+
+/// `qbank.v1.ListQuestionsResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionPageJson<'a> {
+    questions: Vec<QuestionJson<'a>>,
+    next_page_token: &'a str,
+    total_size: i32,
+}
+
+impl<'a> From<&'a pb::ListQuestionsResponse> for QuestionPageJson<'a> {
+    fn from(page: &'a pb::ListQuestionsResponse) -> Self {
+        let pb::ListQuestionsResponse {
+            questions,
+            next_page_token,
+            total_size,
+        } = page;
+        Self {
+            questions: questions.iter().map(QuestionJson::from).collect(),
+            next_page_token,
+            total_size: *total_size,
+        }
+    }
+}
+
+/// `qbank.v1.SubmitAnswerResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GradeJson<'a> {
+    attempt_id: &'a str,
+    correct: bool,
+    score: f64,
+    correct_choice_keys: &'a [String],
+    explanation: &'a str,
+    question_revision: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submit_time: Option<String>,
+}
+
+impl<'a> From<&'a pb::SubmitAnswerResponse> for GradeJson<'a> {
+    fn from(grade: &'a pb::SubmitAnswerResponse) -> Self {
+        let pb::SubmitAnswerResponse {
+            attempt_id,
+            correct,
+            score,
+            correct_choice_keys,
+            explanation,
+            question_revision,
+            submit_time,
+        } = grade;
+        Self {
+            attempt_id,
+            correct: *correct,
+            score: *score,
+            correct_choice_keys,
+            explanation,
+            question_revision: *question_revision,
+            submit_time: submit_time.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// The result of `qbank quiz`: totals over the answered questions, then each answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuizJson<'a> {
+    /// How many questions were asked for (`--count`, or fewer if fewer match).
+    pub(crate) asked: usize,
+    pub(crate) answered: usize,
+    pub(crate) correct: usize,
+    /// The sum of the answers' scores, partial credit included.
+    pub(crate) score: f64,
+    pub(crate) results: Vec<QuizAnswerJson<'a>>,
+}
+
+/// One answered question of a quiz: what was chosen and its grade.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuizAnswerJson<'a> {
+    pub(crate) question_id: &'a str,
+    pub(crate) choice_keys: &'a [String],
+    #[serde(flatten)]
+    pub(crate) grade: GradeJson<'a>,
+}
+
+/// `grpc.health.v1.HealthCheckResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct HealthJson {
+    pub(crate) status: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_question() -> pb::Question {
+        pb::Question {
+            id: "llm-002".to_owned(),
+            r#type: pb::QuestionType::TrueFalse.into(),
+            stem: "是否需要?".to_owned(),
+            choices: vec![pb::Choice {
+                key: "true".to_owned(),
+                text: "需要".to_owned(),
+            }],
+            difficulty: pb::Difficulty::Easy.into(),
+            category: "llm".to_owned(),
+            tags: vec!["rag".to_owned()],
+            language: "zh-CN".to_owned(),
+            revision: 1,
+            create_time: Some(prost_types::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
+            update_time: None,
+            answer: None,
+        }
+    }
+
+    #[test]
+    fn questions_use_proto_json_names_and_enum_names() {
+        let question = sample_question();
+        let json = serde_json::to_value(QuestionJson::from(&question)).expect("serializable");
+        assert_eq!(json["type"], "QUESTION_TYPE_TRUE_FALSE");
+        assert_eq!(json["difficulty"], "DIFFICULTY_EASY");
+        assert_eq!(json["createTime"], "2023-11-14T22:13:20Z");
+        assert_eq!(json["choices"][0]["key"], "true");
+        assert!(json.get("updateTime").is_none());
+        assert!(
+            json.get("answer").is_none(),
+            "no answer key in the BASIC view"
+        );
+    }
+
+    #[test]
+    fn an_enum_value_this_client_does_not_know_prints_as_its_number() {
+        let mut question = sample_question();
+        question.difficulty = 42;
+        let json = serde_json::to_value(QuestionJson::from(&question)).expect("serializable");
+        assert_eq!(json["difficulty"], 42);
+    }
+
+    #[test]
+    fn a_wrong_grade_still_prints_correct_false() {
+        let grade = pb::SubmitAnswerResponse::default();
+        let json = serde_json::to_value(GradeJson::from(&grade)).expect("serializable");
+        assert_eq!(json["correct"], false);
+        assert_eq!(json["correctChoiceKeys"], serde_json::json!([]));
+    }
+}
