@@ -93,11 +93,13 @@ pub async fn serve(
     health
         .set_serving::<QuestionBankServer<QuestionBankService>>()
         .await;
-    // Both reflection versions: grpcurl 1.8 only speaks v1alpha.
+    // Both reflection versions: grpcurl 1.8 only speaks v1alpha. The
+    // google.rpc types let reflection clients decode BadRequest details.
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
     };
     let reflection_v1 = reflection().build_v1().map_err(ServeError::Reflection)?;
     let reflection_v1alpha = reflection()
