@@ -4,6 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 
+const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+const DEFAULT_SHUTDOWN_TIMEOUT: &str = "10";
+
 /// How log lines are written to standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -24,7 +27,7 @@ pub enum LogFormat {
 )]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "QBANK_LISTEN", default_value = "127.0.0.1:50051")]
+    #[arg(long, env = "QBANK_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// SQLite database file; created, migrated and filled with the bundled
@@ -53,7 +56,7 @@ pub struct Config {
         long = "shutdown-timeout",
         env = "QBANK_SHUTDOWN_TIMEOUT",
         value_name = "SECONDS",
-        default_value = "10",
+        default_value = DEFAULT_SHUTDOWN_TIMEOUT,
         value_parser = parse_seconds
     )]
     pub shutdown_timeout: Duration,
@@ -76,6 +79,22 @@ impl std::fmt::Debug for Config {
     }
 }
 
+impl Config {
+    /// The defaults `--help` shows, for a database at `db_path`, ignoring the
+    /// environment: what embedders and tests start from before overriding
+    /// fields.
+    pub fn with_defaults(db_path: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
+            db_path: db_path.into(),
+            initial_bank: None,
+            admin_token: None,
+            log_format: LogFormat::Text,
+            shutdown_timeout: parse_seconds(DEFAULT_SHUTDOWN_TIMEOUT).expect("the default parses"),
+        }
+    }
+}
+
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
         .ok()
@@ -91,6 +110,16 @@ mod tests {
     fn debug_output_hides_the_admin_token() {
         let config = Config::parse_from(["qbank-server", "--admin-token", "s3cret"]);
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn with_defaults_matches_the_flag_defaults() {
+        let parsed = Config::try_parse_from(["qbank-server", "--db", "x.db"]).expect("parses");
+        let built = Config::with_defaults("x.db");
+        // The environment may override flags in a developer's shell.
+        if std::env::vars().all(|(name, _)| !name.starts_with("QBANK_")) {
+            assert_eq!(format!("{parsed:?}"), format!("{built:?}"));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use qbank::{
-    config::{Config, LogFormat},
+    config::Config,
     pb::{self, question_bank_client::QuestionBankClient},
     server::{ServeError, serve},
     store::Store,
@@ -65,11 +65,10 @@ async fn start(options: Options, dir: Arc<TempDir>) -> TestApp {
     let db_path = dir.path().join("qbank.db");
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
-        db_path: db_path.clone(),
         initial_bank,
         admin_token: options.admin_token.clone(),
-        log_format: LogFormat::Text,
         shutdown_timeout: Duration::from_secs(5),
+        ..Config::with_defaults(&db_path)
     };
     // Bound before serving: connections queue in the kernel until the server
     // accepts them, so no test needs to wait for startup.

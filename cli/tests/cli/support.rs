@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use qbank::config::{Config, LogFormat};
+use qbank::config::Config;
 use tokio::sync::oneshot;
 
 /// The admin token the test server accepts.
@@ -59,11 +59,10 @@ fn start_server(bank: Option<&str>) -> TestServer {
     let local_addr: SocketAddr = listener.local_addr().expect("the bound address");
     let config = Config {
         listen: local_addr,
-        db_path: database_dir.path().join("qbank.db"),
         initial_bank,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
-        log_format: LogFormat::Text,
         shutdown_timeout: Duration::from_secs(1),
+        ..Config::with_defaults(database_dir.path().join("qbank.db"))
     };
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
