@@ -4,7 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, ValueEnum};
 
-const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+/// Where the server listens unless told otherwise; `qbank-server healthcheck`
+/// probes it too.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
 const DEFAULT_SHUTDOWN_TIMEOUT: &str = "10";
 
 /// How log lines are written to standard error.
@@ -23,12 +25,30 @@ pub enum LogFormat {
     version,
     about = "Serves the qbank question bank over gRPC (with reflection and health)",
     after_help = "Every option can also be set through the environment variable shown. \
-                  Logs go to standard error; RUST_LOG filters them (default: info)."
+                  Logs go to standard error; RUST_LOG filters them (default: info). \
+                  `qbank-server healthcheck --help` describes the container health probe."
 )]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "QBANK_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
+
+    /// Address of the Prometheus metrics endpoint (`GET /metrics`), a port
+    /// of its own so it can stay private. Unset: no metrics endpoint.
+    #[arg(long, env = "QBANK_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Browser origins allowed to call with gRPC-Web (CORS), e.g.
+    /// `https://quiz.example.com`; repeat the flag or separate with commas;
+    /// `*` allows any origin. Unset: no CORS, so only pages of the server's
+    /// own origin (behind a proxy) can call it.
+    #[arg(
+        long = "grpc-web-allow-origin",
+        env = "QBANK_GRPC_WEB_ALLOW_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub grpc_web_allow_origins: Vec<String>,
 
     /// SQLite database file; created, migrated and filled with the bundled
     /// bank if it does not exist.
@@ -60,6 +80,124 @@ pub struct Config {
         value_parser = parse_seconds
     )]
     pub shutdown_timeout: Duration,
+
+    /// Limits that protect the server from oversized, slow or excessive calls.
+    #[command(flatten)]
+    pub limits: Limits,
+
+    /// TLS certificate and key files; unset means plaintext.
+    #[command(flatten)]
+    pub tls: TlsFiles,
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES: &str = "65536";
+const DEFAULT_MAX_CONCURRENT_STREAMS: &str = "128";
+const DEFAULT_MAX_HEADER_LIST_BYTES: &str = "16384";
+const DEFAULT_MAX_CONCURRENT_CALLS: &str = "1024";
+const DEFAULT_CALL_TIMEOUT: &str = "10";
+const DEFAULT_KEEPALIVE_INTERVAL: &str = "30";
+const DEFAULT_KEEPALIVE_TIMEOUT: &str = "10";
+const DEFAULT_RATE_LIMIT: &str = "0";
+const DEFAULT_DB_BUSY_TIMEOUT: &str = "5";
+
+/// Limits on what one call or one client may cost.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+#[command(next_help_heading = "Limits")]
+pub struct Limits {
+    /// Largest request message accepted, in bytes; larger ones fail with
+    /// OUT_OF_RANGE before they are decoded.
+    #[arg(long, env = "QBANK_MAX_MESSAGE_BYTES", value_name = "BYTES", default_value = DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+
+    /// Concurrent calls (HTTP/2 streams) one connection may have open.
+    #[arg(long, env = "QBANK_MAX_CONCURRENT_STREAMS", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_STREAMS)]
+    pub max_concurrent_streams: u32,
+
+    /// Largest header list (metadata) a call may send, in bytes.
+    #[arg(long, env = "QBANK_MAX_HEADER_LIST_BYTES", value_name = "BYTES", default_value = DEFAULT_MAX_HEADER_LIST_BYTES)]
+    pub max_header_list_bytes: u32,
+
+    /// Calls in progress across all connections; calls beyond it fail at once
+    /// with RESOURCE_EXHAUSTED instead of queueing.
+    #[arg(long, env = "QBANK_MAX_CONCURRENT_CALLS", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_CALLS)]
+    pub max_concurrent_calls: usize,
+
+    /// Seconds a call may take (a shorter client deadline wins); tonic
+    /// answers a call cut off by it with CANCELLED.
+    #[arg(long, env = "QBANK_CALL_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_CALL_TIMEOUT, value_parser = parse_seconds)]
+    pub call_timeout: Duration,
+
+    /// Seconds between HTTP/2 keepalive pings on idle connections.
+    #[arg(long, env = "QBANK_KEEPALIVE_INTERVAL", value_name = "SECONDS", default_value = DEFAULT_KEEPALIVE_INTERVAL, value_parser = parse_seconds)]
+    pub keepalive_interval: Duration,
+
+    /// Seconds to wait for a keepalive ping's answer before closing the
+    /// connection.
+    #[arg(long, env = "QBANK_KEEPALIVE_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_KEEPALIVE_TIMEOUT, value_parser = parse_seconds)]
+    pub keepalive_timeout: Duration,
+
+    /// Calls per second one client (peer IP address) may make, with bursts of
+    /// the same size; more fail with RESOURCE_EXHAUSTED. 0 turns the limit
+    /// off, the default, because behind a proxy every caller shares one IP.
+    #[arg(long, env = "QBANK_RATE_LIMIT", value_name = "CALLS_PER_SECOND", default_value = DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
+
+    /// Seconds a database operation waits for a lock held by another
+    /// connection or process before failing with UNAVAILABLE.
+    #[arg(long, env = "QBANK_DB_BUSY_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_DB_BUSY_TIMEOUT, value_parser = parse_seconds)]
+    pub db_busy_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let seconds = |text| parse_seconds(text).expect("the default parses");
+        let number = |text: &str| text.parse::<u64>().expect("the default parses");
+        Self {
+            max_message_bytes: number(DEFAULT_MAX_MESSAGE_BYTES) as usize,
+            max_concurrent_streams: number(DEFAULT_MAX_CONCURRENT_STREAMS) as u32,
+            max_header_list_bytes: number(DEFAULT_MAX_HEADER_LIST_BYTES) as u32,
+            max_concurrent_calls: number(DEFAULT_MAX_CONCURRENT_CALLS) as usize,
+            call_timeout: seconds(DEFAULT_CALL_TIMEOUT),
+            keepalive_interval: seconds(DEFAULT_KEEPALIVE_INTERVAL),
+            keepalive_timeout: seconds(DEFAULT_KEEPALIVE_TIMEOUT),
+            rate_limit: number(DEFAULT_RATE_LIMIT) as u32,
+            db_busy_timeout: seconds(DEFAULT_DB_BUSY_TIMEOUT),
+        }
+    }
+}
+
+/// Certificate files for TLS. Plaintext stays the default so the two-command
+/// start works on loopback.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsFiles {
+    /// PEM certificate chain; with --tls-key, the server speaks only TLS.
+    #[arg(
+        long,
+        env = "QBANK_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "QBANK_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// PEM CA certificates; when set, clients must present a certificate
+    /// signed by one of them (mutual TLS).
+    #[arg(
+        long,
+        env = "QBANK_TLS_CLIENT_CA",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +205,8 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("grpc_web_allow_origins", &self.grpc_web_allow_origins)
             .field("db_path", &self.db_path)
             .field("initial_bank", &self.initial_bank)
             .field(
@@ -75,6 +215,8 @@ impl std::fmt::Debug for Config {
             )
             .field("log_format", &self.log_format)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -86,16 +228,21 @@ impl Config {
     pub fn with_defaults(db_path: impl Into<PathBuf>) -> Self {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("the default address parses"),
+            metrics_listen: None,
+            grpc_web_allow_origins: Vec::new(),
             db_path: db_path.into(),
             initial_bank: None,
             admin_token: None,
             log_format: LogFormat::Text,
             shutdown_timeout: parse_seconds(DEFAULT_SHUTDOWN_TIMEOUT).expect("the default parses"),
+            limits: Limits::default(),
+            tls: TlsFiles::default(),
         }
     }
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+/// Parses a number of seconds, fractions allowed (`1.5`).
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     text.parse::<f64>()
         .ok()
         .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())

@@ -2,11 +2,14 @@
 //!
 //! A call travels down these modules, each in its own layer:
 //!
-//! - [`server`]: the tonic server: services, reflection, health, shutdown.
+//! - [`server`]: the tonic server: services, reflection, health, gRPC-Web,
+//!   shutdown.
 //! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
 //!   [`api::convert`] turns protobuf into domain types and back (the only
 //!   user of [`pb`]), [`api::auth`] checks the admin token, and
-//!   [`api::call_log`] logs one line per call.
+//!   [`api::call_log`] logs one line per call, [`api::call_metrics`]
+//!   counts and times it, and [`api::cors`] lets allowed browser origins
+//!   call over gRPC-Web.
 //! - [`domain`]: the rules. Questions and their validation, grading, filters
 //!   and signed page tokens, the bank-file format, and [`domain::bank::Bank`],
 //!   which ties them to storage.
@@ -15,11 +18,16 @@
 //! - [`error`]: the one error type and its one mapping to `tonic::Status`.
 //! - [`config`] and [`telemetry`]: flags, environment and logging for the
 //!   `qbank-server` binary.
+//! - Beside the call path: [`metrics`], the Prometheus registry and its scrape
+//!   endpoint, and [`healthcheck`], the `qbank-server healthcheck` probe that
+//!   container images run.
 
 pub mod api;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;

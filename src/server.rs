@@ -1,22 +1,41 @@
 //! The server: opens the bank, mounts the question bank, health and
-//! reflection services behind the call log, and shuts down gracefully.
+//! reflection services behind the call log and metrics, speaks gRPC-Web on
+//! the same port, serves the metrics endpoint, and shuts down gracefully.
 
 use std::{borrow::Cow, future::Future, sync::Arc, time::SystemTime};
 
-use tokio::{net::TcpListener, sync::Notify};
-use tonic::transport::{Server, server::TcpIncoming};
-use tonic_health::ServingStatus;
+use tokio::{
+    net::TcpListener,
+    sync::{Notify, watch},
+    task::JoinSet,
+};
+use tonic::{
+    server::NamedService,
+    transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming},
+};
+use tonic_health::{ServingStatus, server::HealthReporter};
+use tonic_web::GrpcWebLayer;
+use tower::util::option_layer;
 
 use crate::{
-    api::{auth::AdminToken, call_log::CallLogLayer, service::QuestionBankService},
-    config::Config,
+    api::{
+        admission::AdmissionLayer,
+        auth::AdminToken,
+        call_log::CallLogLayer,
+        call_metrics::CallMetricsLayer,
+        cors::{InvalidOrigin, cors_layer},
+        panic_guard::PanicGuardLayer,
+        service::QuestionBankService,
+    },
+    config::{Config, TlsFiles},
     domain::{
         bank::Bank,
         bank_file::{self, BankFileError},
         question::Question,
     },
+    metrics::{Metrics, serve_metrics},
     pb::{self, question_bank_server::QuestionBankServer},
-    store::{Store, StoreError},
+    store::{Store, StoreError, StoreSettings, WriteHealth},
 };
 
 /// Why the server could not start or stopped with an error.
@@ -46,6 +65,30 @@ pub enum ServeError {
     /// The reflection service could not read the descriptor sets.
     #[error("cannot build the reflection service")]
     Reflection(#[source] tonic_reflection::server::Error),
+    /// A TLS file cannot be read.
+    #[error("cannot read the TLS file {path}")]
+    TlsFile {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is not usable.
+    #[error("invalid TLS configuration")]
+    Tls(#[source] tonic::transport::Error),
+    /// An origin allowed for gRPC-Web is not a valid header value.
+    #[error("invalid gRPC-Web configuration")]
+    GrpcWebOrigin(#[source] InvalidOrigin),
+    /// The metrics endpoint cannot listen on its address.
+    #[error("cannot listen for metrics on {addr}")]
+    MetricsListen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The transport failed.
     #[error("the gRPC transport failed")]
     Transport(#[source] tonic::transport::Error),
@@ -68,26 +111,69 @@ fn initial_bank(config: &Config) -> Result<Vec<Question>, ServeError> {
 }
 
 /// Runs the server on `listener` until `shutdown` completes, then lets
-/// in-flight calls finish for up to `config.shutdown_timeout`.
+/// in-flight calls finish for up to `config.shutdown_timeout`. Serves metrics
+/// on `config.metrics_listen` if it is set.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| ServeError::MetricsListen { addr, source })?,
+        ),
+        None => None,
+    };
+    serve_with_metrics(config, listener, metrics_listener, shutdown).await
+}
+
+/// [`serve`], with the metrics endpoint on `metrics_listener` (bound by the
+/// caller, e.g. on port 0 in tests) instead of `config.metrics_listen`.
+pub async fn serve_with_metrics(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let initial_bank = initial_bank(&config)?;
     let db_path = config.db_path.clone();
     // Opening migrates and may load the bank: file I/O, so off the async workers.
-    let store = tokio::task::spawn_blocking(move || Store::open(&db_path, &initial_bank))
-        .await
-        .map_err(|join_error| StoreError::Internal(join_error.into()))
-        .and_then(|opened| opened)
-        .map_err(|source| ServeError::Database {
-            path: config.db_path.display().to_string(),
-            source,
-        })?;
+    let store_settings = StoreSettings {
+        busy_timeout: config.limits.db_busy_timeout,
+    };
+    let store = tokio::task::spawn_blocking(move || {
+        Store::open_with(&db_path, &initial_bank, &store_settings)
+    })
+    .await
+    .map_err(|join_error| StoreError::Internal(join_error.into()))
+    .and_then(|opened| opened)
+    .map_err(|source| ServeError::Database {
+        path: config.db_path.display().to_string(),
+        source,
+    })?;
 
+    let write_health = store.write_health();
+    let metrics = Metrics::new(store.clone());
+    // Dropped when serving ends, however it ends, which stops the endpoint.
+    let mut metrics_endpoint = JoinSet::new();
+    if let Some(metrics_listener) = metrics_listener {
+        if let Ok(addr) = metrics_listener.local_addr() {
+            tracing::info!(%addr, "serving metrics at /metrics");
+        }
+        let metrics = metrics.clone();
+        metrics_endpoint.spawn(async move {
+            if let Err(error) = serve_metrics(metrics_listener, metrics).await {
+                tracing::error!(%error, "the metrics endpoint failed");
+            }
+        });
+    }
     let admin_token = config.admin_token.as_deref().and_then(AdminToken::new);
-    let service = QuestionBankServer::new(QuestionBankService::new(Bank::new(store), admin_token));
+    let service = QuestionBankServer::new(QuestionBankService::new(Bank::new(store), admin_token))
+        // Checked on the encoded size before decoding: an oversized request
+        // costs no allocation. tonic answers it with OUT_OF_RANGE.
+        .max_decoding_message_size(config.limits.max_message_bytes);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health
@@ -106,6 +192,8 @@ pub async fn serve(
         .build_v1alpha()
         .map_err(ServeError::Reflection)?;
 
+    let health_follows_writes = tokio::spawn(report_write_health(health.clone(), write_health));
+
     let local_addr = listener.local_addr().ok();
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
 
@@ -118,6 +206,8 @@ pub async fn serve(
         async move {
             shutdown.await;
             tracing::info!("shutting down: draining in-flight calls");
+            // A write succeeding during the drain must not report SERVING again.
+            health_follows_writes.abort();
             health
                 .set_not_serving::<QuestionBankServer<QuestionBankService>>()
                 .await;
@@ -128,8 +218,33 @@ pub async fn serve(
         }
     };
 
-    let server = Server::builder()
+    let cors = cors_layer(&config.grpc_web_allow_origins).map_err(ServeError::GrpcWebOrigin)?;
+    let limits = &config.limits;
+    let mut builder = Server::builder()
+        // HTTP/1.1 for gRPC-Web from browsers; gRPC clients still get HTTP/2.
+        .accept_http1(true)
+        .timeout(limits.call_timeout)
+        .max_concurrent_streams(Some(limits.max_concurrent_streams))
+        .http2_max_header_list_size(Some(limits.max_header_list_bytes))
+        .http2_keepalive_interval(Some(limits.keepalive_interval))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout));
+    if let Some(tls) = tls_config(&config.tls)? {
+        builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
+    }
+    // Outermost first: CORS answers browsers' preflight requests; gRPC-Web
+    // is translated into gRPC before anything else sees the call; every call
+    // is logged and counted, including those admission rejects; panics are
+    // caught closest to the handlers.
+    let server = builder
+        .layer(option_layer(cors))
+        .layer(GrpcWebLayer::new())
         .layer(CallLogLayer)
+        .layer(CallMetricsLayer::new(metrics))
+        .layer(AdmissionLayer::new(
+            limits.max_concurrent_calls,
+            limits.rate_limit,
+        ))
+        .layer(PanicGuardLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -152,6 +267,51 @@ pub async fn serve(
             );
         }
     }
+    // Waited for, not just aborted, so its handle on the store is closed
+    // before `serve` returns and the database can be reopened at once.
+    metrics_endpoint.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The TLS settings for `files`, or `None` for plaintext.
+fn tls_config(files: &TlsFiles) -> Result<Option<ServerTlsConfig>, ServeError> {
+    let (Some(cert), Some(key)) = (&files.tls_cert, &files.tls_key) else {
+        return Ok(None);
+    };
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| ServeError::TlsFile {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+    if let Some(client_ca) = &files.tls_client_ca {
+        tls = tls.client_ca_root(Certificate::from_pem(read(client_ca)?));
+    }
+    Ok(Some(tls))
+}
+
+/// Mirrors whether writes succeed in the question bank's health status, so
+/// an operator sees a read-only file or a full disk without reading logs.
+/// The overall status ("") stays SERVING: reads still work.
+async fn report_write_health(
+    health: HealthReporter,
+    mut write_health: watch::Receiver<WriteHealth>,
+) {
+    loop {
+        let status = match *write_health.borrow_and_update() {
+            WriteHealth::Healthy => ServingStatus::Serving,
+            WriteHealth::Failing => ServingStatus::NotServing,
+        };
+        health
+            .set_service_status(
+                <QuestionBankServer<QuestionBankService> as NamedService>::NAME,
+                status,
+            )
+            .await;
+        if write_health.changed().await.is_err() {
+            return;
+        }
+    }
 }

@@ -60,10 +60,7 @@ where
                 let latency_us = started.elapsed().as_micros() as u64;
                 match &result {
                     Ok(response) => {
-                        let code = response
-                            .headers()
-                            .get("grpc-status")
-                            .map_or(Code::Ok, |value| Code::from_bytes(value.as_bytes()));
+                        let code = response_code(response);
                         tracing::info!(code = ?code, latency_us, "call finished");
                     }
                     Err(error) => {
@@ -75,4 +72,14 @@ where
             .instrument(span),
         )
     }
+}
+
+/// The status code of a call as far as its response headers tell: a
+/// trailers-only response carries `grpc-status` there; without it the call
+/// succeeded so far and its status follows in the trailers.
+pub(crate) fn response_code<B>(response: &http::Response<B>) -> Code {
+    response
+        .headers()
+        .get("grpc-status")
+        .map_or(Code::Ok, |value| Code::from_bytes(value.as_bytes()))
 }

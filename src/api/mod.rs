@@ -2,7 +2,11 @@
 //! domain, the admin-token check, and the per-call log line. This is the only
 //! module that uses the generated [`crate::pb`] types.
 
+pub mod admission;
 pub mod auth;
 pub mod call_log;
+pub mod call_metrics;
 pub mod convert;
+pub mod cors;
+pub mod panic_guard;
 pub mod service;

@@ -1,14 +1,29 @@
 //! `qbank-server`: parse the configuration, set up logging, bind, serve until
-//! SIGINT or SIGTERM.
+//! SIGINT or SIGTERM. `qbank-server healthcheck` instead probes a running
+//! server, for container health checks.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use qbank::{config::Config, error::error_chain, server, telemetry};
+use qbank::{
+    config::Config,
+    error::error_chain,
+    healthcheck::{self, HealthcheckArgs},
+    server, telemetry,
+};
 use tokio::{net::TcpListener, signal::unix::SignalKind};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Checked before the server's flags are parsed, so they parse exactly as
+    // they did before the subcommand existed (a server has no positionals).
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == healthcheck::SUBCOMMAND)
+    {
+        let args = HealthcheckArgs::parse_from(std::env::args_os().skip(1));
+        return healthcheck::run(&args).await;
+    }
     let config = Config::parse();
     telemetry::init(config.log_format);
     let listener = match TcpListener::bind(config.listen).await {
@@ -27,18 +42,24 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate = match tokio::signal::unix::signal(SignalKind::terminate()) {
-        Ok(terminate) => terminate,
-        Err(error) => {
-            tracing::error!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+/// Completes on the first SIGINT or SIGTERM. The handlers are installed by
+/// this call, not at the future's first poll: a signal sent right after the
+/// "serving" line, before the server first polls the future, would otherwise
+/// meet the default action and kill the process without draining.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    let interrupt = tokio::signal::unix::signal(SignalKind::interrupt());
+    let terminate = tokio::signal::unix::signal(SignalKind::terminate());
+    async move {
+        let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+            (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot listen for SIGINT and SIGTERM; serving until killed");
+                return std::future::pending().await;
+            }
+        };
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT"),
+            _ = terminate.recv() => tracing::info!("received SIGTERM"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("received SIGINT"),
-        _ = terminate.recv() => tracing::info!("received SIGTERM"),
     }
 }

@@ -16,9 +16,12 @@ mod schema;
 mod sqlite;
 mod writer;
 
-use std::{path::Path, time::SystemTime};
+use std::{
+    path::Path,
+    time::{Duration, SystemTime},
+};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument as _;
 
 use crate::domain::{
@@ -66,6 +69,14 @@ pub enum StoreError {
 /// The cause of a [`StoreError`], kept for the logs.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+impl StoreError {
+    /// A fault of the storage itself (lock, permissions, space), as opposed to
+    /// a bug or damage: the kind an operator fixes and the server outlives.
+    pub fn is_storage_fault(&self) -> bool {
+        matches!(self, Self::Busy(_) | Self::ReadOnly(_) | Self::DiskFull(_))
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
@@ -99,11 +110,37 @@ pub struct QuestionPage {
     pub total_size: u64,
 }
 
+/// Whether writes currently succeed. Reads may work while writes fail (a
+/// read-only file, a full disk, a lock held elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteHealth {
+    /// The last write committed (or none was tried yet).
+    Healthy,
+    /// The last write failed for a storage reason; the next success clears it.
+    Failing,
+}
+
+/// How the store treats the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// How long an operation waits for a lock held elsewhere before `Busy`.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// A handle to the question bank's database.
 #[derive(Debug, Clone)]
 pub struct Store {
     readers: ReaderPool,
     writer: mpsc::Sender<writer::Job>,
+    write_health: watch::Receiver<WriteHealth>,
     page_token_key: [u8; SIGNING_KEY_LEN],
 }
 
@@ -112,18 +149,34 @@ impl Store {
     /// loads `initial_bank` if this database never had a bank loaded, and
     /// starts the writer thread.
     pub fn open(path: &Path, initial_bank: &[Question]) -> Result<Self, StoreError> {
-        let mut connection = sqlite::open_writer(path)?;
+        Self::open_with(path, initial_bank, &StoreSettings::default())
+    }
+
+    /// [`Store::open`] with explicit settings.
+    pub fn open_with(
+        path: &Path,
+        initial_bank: &[Question],
+        settings: &StoreSettings,
+    ) -> Result<Self, StoreError> {
+        let (mut connection, access) = sqlite::open_writer(path, settings.busy_timeout)?;
         schema::migrate(&mut connection)?;
         sqlite::load_initial_bank(&mut connection, initial_bank)?;
         let page_token_key = sqlite::page_token_key(&mut connection)?;
-        let readers = sqlite::open_readers(path)?;
+        let readers = sqlite::open_readers(path, &access, settings.busy_timeout)?;
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE_CAPACITY);
-        writer::spawn(connection, receiver)?;
+        let (health_sender, write_health) = watch::channel(WriteHealth::Healthy);
+        writer::spawn(connection, receiver, health_sender)?;
         Ok(Self {
             readers,
             writer: sender,
+            write_health,
             page_token_key,
         })
+    }
+
+    /// Follows whether writes succeed, for the health service.
+    pub fn write_health(&self) -> watch::Receiver<WriteHealth> {
+        self.write_health.clone()
     }
 
     /// The key page tokens are signed with; the same across restarts.
@@ -183,6 +236,34 @@ impl Store {
     pub fn question_count(&self) -> Result<u64, StoreError> {
         sqlite::question_count(&mut *self.readers.get()?)
     }
+
+    /// How busy the read pool and the write queue are right now, for metrics.
+    pub fn usage(&self) -> StoreUsage {
+        let pool = self.readers.state();
+        StoreUsage {
+            read_connections: pool.connections,
+            idle_read_connections: pool.idle_connections,
+            max_read_connections: self.readers.max_size(),
+            // Free permits are the queue's capacity minus its waiting jobs.
+            queued_writes: self.writer.max_capacity() - self.writer.capacity(),
+            write_queue_capacity: self.writer.max_capacity(),
+        }
+    }
+}
+
+/// A snapshot of [`Store::usage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreUsage {
+    /// Read connections open in the pool, idle or in use.
+    pub read_connections: u32,
+    /// Of those, the idle ones.
+    pub idle_read_connections: u32,
+    /// The most read connections the pool opens.
+    pub max_read_connections: u32,
+    /// Writes waiting for the writer thread.
+    pub queued_writes: usize,
+    /// How many writes may wait before callers wait to enqueue.
+    pub write_queue_capacity: usize,
 }
 
 /// Storage keeps times as Unix microseconds.

@@ -20,9 +20,6 @@ use crate::domain::{
 /// Read connections, shared by all callers.
 pub type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
 
-/// How long a statement waits for another connection's lock before giving up
-/// with `Busy`.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Enough readers for every async worker plus concurrent scans; more would
 /// only add memory.
 const READER_POOL_SIZE: u32 = 16;
@@ -41,19 +38,40 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
-/// Opens the one connection that writes.
+/// How the database file is opened: normally, or read-only when the file or
+/// its file system cannot be written (reads keep working, writes then fail
+/// with `ReadOnly` and callers get UNAVAILABLE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Read-write, created if missing.
+    ReadWrite,
+    /// Read-only, through this SQLite URI.
+    ReadOnly {
+        /// `file:...?mode=ro`, or `?immutable=1` where even the WAL index
+        /// cannot be created (a read-only file system, which nobody writes).
+        uri: String,
+    },
+}
+
+/// Opens the one connection that writes, and says how it was opened.
 ///
 /// WAL lets readers proceed while the writer commits; `synchronous=FULL`
 /// syncs the WAL on every commit, so an acknowledged attempt survives a power
 /// loss, not only a process crash (see README, "Durability").
-pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+pub(super) fn open_writer(
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<(Connection, Access), StoreError> {
+    if file_is_read_only(path) {
+        return open_read_only(path, busy_timeout);
+    }
     let connection = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.busy_timeout(busy_timeout)?;
     let journal_mode: String =
         connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !journal_mode.eq_ignore_ascii_case("wal") {
@@ -64,24 +82,96 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-    Ok(connection)
+    Ok((connection, Access::ReadWrite))
+}
+
+/// An existing file this process may not write (permissions, read-only mount).
+fn file_is_read_only(path: &Path) -> bool {
+    use std::io::ErrorKind;
+    path.exists()
+        && std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .is_err_and(|error| {
+                matches!(
+                    error.kind(),
+                    ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+                )
+            })
+}
+
+fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<(Connection, Access), StoreError> {
+    let file = file_uri(path);
+    let mut last_error = None;
+    // `mode=ro` still shares the WAL index with writers elsewhere; only when
+    // that index cannot even be created is the file treated as immutable.
+    for uri in [format!("{file}?mode=ro"), format!("{file}?immutable=1")] {
+        let opened = Connection::open_with_flags(&uri, read_only_flags()).and_then(|connection| {
+            connection.busy_timeout(busy_timeout)?;
+            // Opening is lazy: a first read shows whether the file is usable.
+            connection.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+            Ok(connection)
+        });
+        match opened {
+            Ok(connection) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the database file is read-only: serving reads, refusing writes"
+                );
+                connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+                return Ok((connection, Access::ReadOnly { uri }));
+            }
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.map_or_else(
+        || StoreError::Internal("cannot open the database read-only".into()),
+        StoreError::from,
+    ))
+}
+
+fn read_only_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX
+}
+
+/// `file:` URI of `path`, escaping what a URI would misread.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for character in path.to_string_lossy().chars() {
+        match character {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            other => uri.push(other),
+        }
+    }
+    uri
 }
 
 /// Opens the read pool. Readers are `query_only`, so a bug cannot turn a read
 /// path into a write that bypasses the writer.
-pub(super) fn open_readers(path: &Path) -> Result<ReaderPool, StoreError> {
-    let manager = SqliteConnectionManager::file(path)
-        .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .with_init(|connection| {
-            connection.busy_timeout(BUSY_TIMEOUT)?;
-            connection.pragma_update(None, "query_only", "ON")?;
-            connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-            Ok(())
-        });
+pub(super) fn open_readers(
+    path: &Path,
+    access: &Access,
+    busy_timeout: Duration,
+) -> Result<ReaderPool, StoreError> {
+    let manager = match access {
+        Access::ReadWrite => SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX),
+        Access::ReadOnly { uri } => {
+            SqliteConnectionManager::file(uri).with_flags(read_only_flags())
+        }
+    }
+    .with_init(move |connection| {
+        connection.busy_timeout(busy_timeout)?;
+        connection.pragma_update(None, "query_only", "ON")?;
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        Ok(())
+    });
     r2d2::Pool::builder()
         .max_size(READER_POOL_SIZE)
         .min_idle(Some(2))
-        .connection_timeout(BUSY_TIMEOUT)
+        .connection_timeout(busy_timeout)
         // A checkout test costs a statement per read; a broken connection
         // shows up as an error on the read itself anyway.
         .test_on_check_out(false)
@@ -96,25 +186,36 @@ pub(super) fn load_initial_bank(
     connection: &mut Connection,
     bank: &[Question],
 ) -> Result<(), StoreError> {
+    // Checked before any write, so a database that is already set up opens
+    // even from a read-only file.
+    if initial_bank_loaded(connection)? {
+        return Ok(());
+    }
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let already_loaded: bool = transaction.query_row(
+    // Checked again under the write lock: another server may have loaded it.
+    if !initial_bank_loaded(&transaction)? {
+        for question in bank {
+            insert_question(&transaction, question)?;
+        }
+        transaction.execute(
+            "INSERT INTO server_state (name, value) VALUES (?1, x'01')",
+            [INITIAL_BANK_LOADED],
+        )?;
+        tracing::info!(questions = bank.len(), "loaded the initial bank");
+    }
+    transaction.commit()?;
+    Ok(())
+}
+
+/// Whether a bank was ever loaded, or questions exist some other way.
+fn initial_bank_loaded(connection: &Connection) -> Result<bool, StoreError> {
+    let loaded = connection.query_row(
         "SELECT EXISTS (SELECT 1 FROM server_state WHERE name = ?1)
              OR EXISTS (SELECT 1 FROM questions)",
         [INITIAL_BANK_LOADED],
         |row| row.get(0),
     )?;
-    if !already_loaded {
-        for question in bank {
-            insert_question(&transaction, question)?;
-        }
-        tracing::info!(questions = bank.len(), "loaded the initial bank");
-    }
-    transaction.execute(
-        "INSERT OR IGNORE INTO server_state (name, value) VALUES (?1, x'01')",
-        [INITIAL_BANK_LOADED],
-    )?;
-    transaction.commit()?;
-    Ok(())
+    Ok(loaded)
 }
 
 /// The page-token signing key, created on first use and kept in the database
@@ -122,17 +223,12 @@ pub(super) fn load_initial_bank(
 pub(super) fn page_token_key(
     connection: &mut Connection,
 ) -> Result<[u8; SIGNING_KEY_LEN], StoreError> {
+    if let Some(key) = stored_page_token_key(connection)? {
+        return Ok(key);
+    }
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let stored: Option<Vec<u8>> = transaction
-        .query_row(
-            "SELECT value FROM server_state WHERE name = ?1",
-            [PAGE_TOKEN_KEY],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let key = match stored {
-        Some(bytes) => <[u8; SIGNING_KEY_LEN]>::try_from(bytes.as_slice())
-            .map_err(|_| StoreError::Internal("the stored page-token key is damaged".into()))?,
+    let key = match stored_page_token_key(&transaction)? {
+        Some(key) => key,
         None => {
             let mut key = [0; SIGNING_KEY_LEN];
             getrandom::fill(&mut key).map_err(|error| {
@@ -147,6 +243,24 @@ pub(super) fn page_token_key(
     };
     transaction.commit()?;
     Ok(key)
+}
+
+fn stored_page_token_key(
+    connection: &Connection,
+) -> Result<Option<[u8; SIGNING_KEY_LEN]>, StoreError> {
+    let stored: Option<Vec<u8>> = connection
+        .query_row(
+            "SELECT value FROM server_state WHERE name = ?1",
+            [PAGE_TOKEN_KEY],
+            |row| row.get(0),
+        )
+        .optional()?;
+    stored
+        .map(|bytes| {
+            <[u8; SIGNING_KEY_LEN]>::try_from(bytes.as_slice())
+                .map_err(|_| StoreError::Internal("the stored page-token key is damaged".into()))
+        })
+        .transpose()
 }
 
 #[derive(Serialize, Deserialize)]

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{BoxError, Recorded, StoreError, sqlite};
+use super::{BoxError, Recorded, StoreError, WriteHealth, sqlite};
 use crate::{domain::submission::GradedAnswer, error::error_chain};
 
 /// Bounds the latency one commit adds to the first job of a batch.
@@ -29,15 +29,23 @@ pub(super) enum Job {
 }
 
 /// Starts the writer thread. It stops when every [`super::Store`] handle is gone.
-pub(super) fn spawn(connection: Connection, jobs: mpsc::Receiver<Job>) -> Result<(), StoreError> {
+pub(super) fn spawn(
+    connection: Connection,
+    jobs: mpsc::Receiver<Job>,
+    health: watch::Sender<WriteHealth>,
+) -> Result<(), StoreError> {
     std::thread::Builder::new()
         .name("qbank-writer".into())
-        .spawn(move || run(connection, jobs))
+        .spawn(move || run(connection, jobs, health))
         .map(drop)
         .map_err(|error| StoreError::Internal(error.into()))
 }
 
-fn run(mut connection: Connection, mut jobs: mpsc::Receiver<Job>) {
+fn run(
+    mut connection: Connection,
+    mut jobs: mpsc::Receiver<Job>,
+    health: watch::Sender<WriteHealth>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -47,11 +55,17 @@ fn run(mut connection: Connection, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&mut connection, &mut batch);
+        let outcome = commit_batch(&mut connection, &mut batch);
+        health.send_if_modified(|current| {
+            let changed = *current != outcome;
+            *current = outcome;
+            changed
+        });
     }
 }
 
-fn commit_batch(connection: &mut Connection, batch: &mut Vec<Job>) {
+/// Runs and answers one batch, returning whether storage let it write.
+fn commit_batch(connection: &mut Connection, batch: &mut Vec<Job>) -> WriteHealth {
     let outcomes = match run_batch(connection, batch) {
         Ok(outcomes) => outcomes,
         Err(error) => {
@@ -64,11 +78,19 @@ fn commit_batch(connection: &mut Connection, batch: &mut Vec<Job>) {
                 .collect()
         }
     };
+    let storage_failed = outcomes
+        .iter()
+        .any(|outcome| outcome.as_ref().is_err_and(StoreError::is_storage_fault));
     for (job, outcome) in batch.drain(..).zip(outcomes) {
         let Job::RecordAttempt { reply, .. } = job;
         // The caller may have gone (deadline, cancelled): the attempt is
         // stored regardless, and a retry with its request id finds it.
         let _ = reply.send(outcome);
+    }
+    if storage_failed {
+        WriteHealth::Failing
+    } else {
+        WriteHealth::Healthy
     }
 }
 

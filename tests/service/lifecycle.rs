@@ -1,12 +1,7 @@
 //! The server as a process: health, reflection, restarts, schema versions,
 //! signals and logs.
 
-use std::{
-    io::{BufRead as _, BufReader},
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+use std::process::Command;
 
 use qbank::pb;
 use tokio_stream::StreamExt as _;
@@ -15,7 +10,10 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use crate::support::{spawn_app, spawn_app_with_generated_bank};
+use crate::support::{
+    send_signal, spawn_app, spawn_app_with_generated_bank, start_binary, start_binary_with_env,
+    wait_for_exit, wait_for_line,
+};
 
 async fn health_of(channel: Channel, service: &str) -> ServingStatus {
     let response = HealthClient::new(channel)
@@ -130,72 +128,6 @@ async fn a_restart_does_not_reload_the_initial_bank_over_stored_questions() {
         .await
         .expect("list");
     assert_eq!(listed.total_size, 3);
-}
-
-/// Starts the real binary on an ephemeral port and returns it with the
-/// address it logged and a channel of its further log lines.
-fn start_binary(
-    db: &std::path::Path,
-    extra_args: &[&str],
-) -> (Child, String, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qbank-server"))
-        .args(["--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .args(extra_args)
-        .env_remove("QBANK_ADMIN_TOKEN")
-        .env_remove("QBANK_LOG_FORMAT")
-        .env_remove("QBANK_INITIAL_BANK")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start qbank-server");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (lines_in, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines_in.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let serving = wait_for_line(&lines, "serving qbank.v1.QuestionBank");
-    let addr = serving
-        .split("addr=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the serving line names the address")
-        .to_owned();
-    (child, addr, lines)
-}
-
-fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> String {
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no log line containing {needle:?}"));
-        if line.contains(needle) {
-            return line;
-        }
-    }
-}
-
-fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("poll the child") {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    panic!("qbank-server did not exit within 30 s");
-}
-
-fn send_signal(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,4 +278,44 @@ async fn shutdown_gives_up_on_a_call_that_never_ends_after_the_timeout() {
     assert_eq!(status.code(), Some(0));
     wait_for_line(&lines, "did not finish before the shutdown timeout");
     drop(requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_token_never_appears_in_logs_even_at_trace_level() {
+    const TOKEN: &str = "never-log-me-7f3a";
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut child, addr, lines) = start_binary_with_env(
+        &dir.path().join("qbank.db"),
+        &[],
+        &[("QBANK_ADMIN_TOKEN", TOKEN), ("RUST_LOG", "trace")],
+    );
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    let mut client = pb::question_bank_client::QuestionBankClient::new(channel);
+    for token in [TOKEN, "a-wrong-token"] {
+        let request = crate::support::with_token(
+            pb::GetQuestionRequest {
+                id: "llm-001".into(),
+                view: pb::QuestionView::Full.into(),
+            },
+            token,
+        );
+        let _ = client.get_question(request).await;
+    }
+
+    send_signal(&child, "-TERM");
+    assert_eq!(wait_for_exit(&mut child).code(), Some(0));
+    // The reader thread ends at the exited server's end of output.
+    let logged: Vec<String> = lines.iter().collect();
+    assert!(
+        logged.len() > 10,
+        "trace logging produced too little to mean anything"
+    );
+    assert!(
+        logged.iter().all(|line| !line.contains(TOKEN)),
+        "the token was logged"
+    );
 }

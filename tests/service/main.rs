@@ -5,10 +5,18 @@
 // Test code states expectations with `expect`, whose message says what broke.
 #![allow(clippy::unwrap_used)]
 
+mod http1;
 mod support;
 
 mod bundled_bank;
+mod crash_safety;
+mod faults;
 mod get_question;
+mod grpc_web;
+mod healthcheck;
 mod lifecycle;
+mod limits;
 mod list_questions;
+mod metrics;
 mod submit_answer;
+mod tls;

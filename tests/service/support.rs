@@ -1,12 +1,17 @@
 //! `spawn_app`: the real server on an ephemeral port with a temporary
 //! database, plus helpers to call it the way other services do.
 
+use std::{
+    io::{BufRead as _, BufReader},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+};
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use qbank::{
-    config::Config,
+    config::{Config, Limits},
     pb::{self, question_bank_client::QuestionBankClient},
-    server::{ServeError, serve},
+    server::{ServeError, serve_with_metrics},
     store::Store,
 };
 use tempfile::TempDir;
@@ -23,6 +28,7 @@ pub(crate) struct Options {
     pub(crate) admin_token: Option<String>,
     /// Bank-file text loaded instead of the bundled bank.
     pub(crate) initial_bank: Option<String>,
+    pub(crate) limits: Limits,
 }
 
 impl Default for Options {
@@ -30,12 +36,16 @@ impl Default for Options {
         Self {
             admin_token: Some(ADMIN_TOKEN.into()),
             initial_bank: None,
+            limits: Limits::default(),
         }
     }
 }
 
 /// A running server and a client connected to it.
 pub(crate) struct TestApp {
+    pub(crate) addr: std::net::SocketAddr,
+    /// The Prometheus endpoint's address; every test server has one.
+    pub(crate) metrics_addr: std::net::SocketAddr,
     pub(crate) client: QuestionBankClient<Channel>,
     pub(crate) channel: Channel,
     pub(crate) db_path: PathBuf,
@@ -56,6 +66,12 @@ pub(crate) async fn spawn_app_with(options: Options) -> TestApp {
     start(options, dir).await
 }
 
+/// Starts a server as `options` say, with its database in `dir` (which may
+/// already hold one, or be a special file system).
+pub(crate) async fn spawn_app_in(options: Options, dir: Arc<TempDir>) -> TestApp {
+    start(options, dir).await
+}
+
 async fn start(options: Options, dir: Arc<TempDir>) -> TestApp {
     let initial_bank = options.initial_bank.as_ref().map(|text| {
         let path = dir.path().join("bank.toml");
@@ -68,6 +84,7 @@ async fn start(options: Options, dir: Arc<TempDir>) -> TestApp {
         initial_bank,
         admin_token: options.admin_token.clone(),
         shutdown_timeout: Duration::from_secs(5),
+        limits: options.limits.clone(),
         ..Config::with_defaults(&db_path)
     };
     // Bound before serving: connections queue in the kernel until the server
@@ -76,16 +93,45 @@ async fn start(options: Options, dir: Arc<TempDir>) -> TestApp {
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
+    let metrics_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0 for metrics");
+    let metrics_addr = metrics_listener.local_addr().expect("local address");
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve(config, listener, async {
+    let serving = serve_with_metrics(config, listener, Some(metrics_listener), async {
         let _ = stopped.await;
-    }));
+    });
+    let server = tokio::spawn(async move {
+        let result = serving.await;
+        // A server that fails to start shows up in the test as a reset
+        // connection: say why here.
+        if let Err(error) = &result {
+            eprintln!(
+                "the test server stopped: {}",
+                qbank::error::error_chain(error)
+            );
+        }
+        result
+    });
     let channel = Channel::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect()
         .await
         .expect("connect to the test server");
+    // The kernel accepts connections before the server has opened its
+    // database; a health check is answered only once it serves, so tests
+    // never race the startup (e.g. by locking the database too early).
+    let health = tonic_health::pb::health_client::HealthClient::new(channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .expect("the test server starts");
+    assert_eq!(
+        health.into_inner().status(),
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
     TestApp {
+        addr,
+        metrics_addr,
         client: QuestionBankClient::new(channel.clone()),
         channel,
         db_path,
@@ -285,4 +331,125 @@ pub(crate) async fn spawn_app_with_generated_bank(count: usize) -> TestApp {
         ..Options::default()
     })
     .await
+}
+
+/// A call that stays in progress until the returned sender is dropped: a
+/// reflection stream whose request side stays open. It has received its
+/// first response when this returns, so the server is handling it.
+pub(crate) async fn open_endless_call(
+    channel: Channel,
+) -> (
+    tokio::sync::mpsc::Sender<tonic_reflection::pb::v1::ServerReflectionRequest>,
+    tonic::Streaming<tonic_reflection::pb::v1::ServerReflectionResponse>,
+) {
+    use tokio_stream::StreamExt as _;
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest,
+    };
+    let (requests, request_stream) = tokio::sync::mpsc::channel(1);
+    requests
+        .send(ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        })
+        .await
+        .expect("queue a request");
+    let mut responses = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::wrappers::ReceiverStream::new(request_stream))
+        .await
+        .expect("open the stream")
+        .into_inner();
+    responses
+        .next()
+        .await
+        .expect("a first response")
+        .expect("not an error");
+    (requests, responses)
+}
+
+/// A new connection to `app`'s server, separate from `app.channel`.
+pub(crate) async fn connect(app: &TestApp) -> Channel {
+    Channel::from_shared(format!("http://{}", app.addr))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect to the test server")
+}
+
+/// Starts the real binary on an ephemeral port and returns it with the
+/// address it logged and a channel of its further log lines.
+pub(crate) fn start_binary(
+    db: &std::path::Path,
+    extra_args: &[&str],
+) -> (Child, String, mpsc::Receiver<String>) {
+    start_binary_with_env(db, extra_args, &[])
+}
+
+/// [`start_binary`] with extra environment variables. The caller's own
+/// `QBANK_*` variables are not passed on.
+pub(crate) fn start_binary_with_env(
+    db: &std::path::Path,
+    extra_args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, mpsc::Receiver<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_qbank-server"));
+    command
+        .args(["--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(extra_args)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("QBANK_")) {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().expect("start qbank-server");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (lines_in, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_in.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let serving = wait_for_line(&lines, "serving qbank.v1.QuestionBank");
+    let addr = serving
+        .split("addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the serving line names the address")
+        .to_owned();
+    (child, addr, lines)
+}
+
+pub(crate) fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no log line containing {needle:?}"));
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+pub(crate) fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().expect("poll the child") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("qbank-server did not exit within 30 s");
+}
+
+pub(crate) fn send_signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
 }

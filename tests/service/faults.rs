@@ -1,0 +1,252 @@
+//! Storage faults: each gets a clear startup error or a specific status,
+//! never a panic or a hang, and health shows when writes fail.
+//!
+//! Read-only and full file systems are made with mounts, which need root; CI
+//! runs as root. Elsewhere those tests print why they skip.
+
+use std::{path::Path, process::Command, sync::Arc, time::Duration};
+
+use qbank::{
+    config::{Config, Limits},
+    server::{ServeError, serve},
+};
+use tonic::Code;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+use crate::support::{Options, expect_code, spawn_app, spawn_app_in, spawn_app_with};
+
+async fn question_bank_health(channel: tonic::transport::Channel) -> ServingStatus {
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: "qbank.v1.QuestionBank".into(),
+        })
+        .await
+        .expect("health check")
+        .into_inner()
+        .status()
+}
+
+/// Health follows writes through a background task: give it a moment.
+async fn wait_for_health(channel: &tonic::transport::Channel, wanted: ServingStatus) {
+    for _ in 0..100 {
+        if question_bank_health(channel.clone()).await == wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("health never became {wanted:?}");
+}
+
+async fn start_on(db_path: &Path) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        ..Config::with_defaults(db_path)
+    };
+    // The server either fails at startup or would serve until stopped.
+    tokio::time::timeout(Duration::from_secs(10), serve(config, listener, async {}))
+        .await
+        .expect("startup does not hang")
+}
+
+#[tokio::test]
+async fn a_corrupt_database_refuses_to_start_and_is_left_untouched() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("qbank.db");
+    let garbage: Vec<u8> = (0..64 * 1024u32).map(|n| (n * 7919 % 251) as u8).collect();
+    std::fs::write(&db, &garbage).expect("write garbage");
+
+    let error = start_on(&db)
+        .await
+        .expect_err("a corrupt file must not be served");
+
+    assert!(matches!(error, ServeError::Database { .. }), "{error:?}");
+    assert_eq!(std::fs::read(&db).expect("read back"), garbage);
+    assert!(!dir.path().join("qbank.db-wal").exists());
+}
+
+#[tokio::test]
+async fn a_database_locked_elsewhere_answers_unavailable_after_the_busy_timeout() {
+    let app = spawn_app_with(Options {
+        limits: Limits {
+            db_busy_timeout: Duration::from_millis(200),
+            ..Limits::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let other_process = rusqlite::Connection::open(&app.db_path).expect("open");
+    other_process
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+
+    let status = expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
+
+    assert!(!status.message().contains("SQL"), "{}", status.message());
+    app.get("llm-001").await.expect("reads keep working");
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+    other_process.execute_batch("ROLLBACK").expect("release");
+    app.answer("llm-001", &["C"])
+        .await
+        .expect("writes work again");
+    wait_for_health(&app.channel, ServingStatus::Serving).await;
+    assert_eq!(app.attempts_stored("llm-001"), 1);
+}
+
+/// Whether this process may mount file systems (root in CI).
+fn can_mount() -> bool {
+    let probe = tempfile::tempdir().expect("temporary directory");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(probe.path())
+        .status()
+        .is_ok_and(|status| status.success());
+    if mounted {
+        unmount(probe.path());
+    } else {
+        eprintln!("SKIPPED: mounting needs root; this test runs in CI, which runs as root");
+    }
+    mounted
+}
+
+fn mount(args: &[&str], target: &Path) {
+    let status = Command::new("mount")
+        .args(args)
+        .arg(target)
+        .status()
+        .expect("run mount");
+    assert!(status.success(), "mount {args:?} failed");
+}
+
+/// Remounts read-only, retrying while the stopped server's last database
+/// handles close (the kernel refuses with "busy" until then).
+fn remount_read_only(target: &Path) {
+    for _ in 0..100 {
+        let remounted = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(target)
+            .status()
+            .is_ok_and(|status| status.success());
+        if remounted {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("could not remount {} read-only", target.display());
+}
+
+fn unmount(target: &Path) {
+    let _ = Command::new("umount").arg("-l").arg(target).status();
+}
+
+/// Unmounts on drop, so a failing test does not leave mounts behind.
+struct Mounted<'a>(&'a Path);
+
+impl Drop for Mounted<'_> {
+    fn drop(&mut self) {
+        unmount(self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_database_serves_reads_and_answers_writes_with_unavailable() {
+    if !can_mount() {
+        return;
+    }
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    mount(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], dir.path());
+    let _mounted = Mounted(dir.path());
+    let app = spawn_app_in(Options::default(), dir.clone()).await;
+    app.answer("llm-001", &["C"]).await.expect("a write before");
+    app.stop().await;
+    remount_read_only(dir.path());
+
+    let app = spawn_app_in(Options::default(), dir.clone()).await;
+
+    app.get("llm-001").await.expect("reads work");
+    expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+    assert_eq!(app.attempts_stored("llm-001"), 1);
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_resource_exhausted_and_recovers_when_space_returns() {
+    if !can_mount() {
+        return;
+    }
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    mount(&["-t", "tmpfs", "-o", "size=2m", "tmpfs"], dir.path());
+    let _mounted = Mounted(dir.path());
+    let app = spawn_app_in(Options::default(), dir.clone()).await;
+    let filler = dir.path().join("filler");
+    fill_disk(&filler);
+
+    let mut refused = 0;
+    for _ in 0..20 {
+        // Some space may remain in the WAL's last page: keep writing until
+        // the disk is truly out of room.
+        match app.answer("llm-001", &["C"]).await {
+            Ok(_) => {}
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "the disk never filled up");
+    let stored_while_full = app.attempts_stored("llm-001");
+    assert_eq!(
+        stored_while_full,
+        20 - refused,
+        "a refused answer was stored"
+    );
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+
+    std::fs::remove_file(&filler).expect("free the space");
+    app.answer("llm-001", &["C"])
+        .await
+        .expect("writes work again");
+
+    assert_eq!(app.attempts_stored("llm-001"), stored_while_full + 1);
+    wait_for_health(&app.channel, ServingStatus::Serving).await;
+}
+
+fn fill_disk(path: &Path) {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).expect("create the filler");
+    let block = vec![0u8; 4096];
+    while file.write_all(&block).is_ok() {}
+    let _ = file.sync_all();
+}
+
+#[tokio::test]
+async fn health_reports_serving_while_writes_succeed() {
+    let app = spawn_app().await;
+
+    app.answer("llm-002", &["false"]).await.expect("a write");
+
+    wait_for_health(&app.channel, ServingStatus::Serving).await;
+}
+
+#[tokio::test]
+async fn a_database_in_an_unwritable_directory_is_a_clear_startup_error() {
+    if !can_mount() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    mount(&["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs"], dir.path());
+    let _mounted = Mounted(dir.path());
+    let db = dir.path().join("qbank.db");
+
+    let error = start_on(&db)
+        .await
+        .expect_err("nothing can be created there");
+
+    let message = qbank::error::error_chain(&error);
+    assert!(message.starts_with("cannot open the database"), "{message}");
+    assert!(message.contains(&*db.display().to_string()), "{message}");
+}

@@ -1,0 +1,234 @@
+//! Limits and overload: oversized messages and metadata, the concurrency cap,
+//! per-call timeouts, per-connection streams and the per-client rate limit.
+
+use std::time::{Duration, Instant};
+
+use qbank::{config::Limits, pb};
+use tonic::Code;
+
+use crate::support::{
+    Options, connect, expect_code, expect_invalid_field, open_endless_call, spawn_app,
+    spawn_app_with, submission,
+};
+
+fn with_limits(limits: Limits) -> Options {
+    Options {
+        limits,
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn a_request_over_the_message_size_limit_is_out_of_range_and_records_nothing() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_message_bytes: 1024,
+        ..Limits::default()
+    }))
+    .await;
+    let oversized = pb::SubmitAnswerRequest {
+        respondent_id: "x".repeat(4096),
+        ..submission("llm-001", &["C"])
+    };
+
+    expect_code(app.submit(oversized).await, Code::OutOfRange);
+
+    assert_eq!(app.attempts_stored("llm-001"), 0);
+}
+
+#[tokio::test]
+async fn metadata_over_the_header_list_limit_is_refused() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_header_list_bytes: 1024,
+        ..Limits::default()
+    }))
+    .await;
+    let mut request = tonic::Request::new(pb::GetQuestionRequest {
+        id: "llm-001".into(),
+        view: 0,
+    });
+    request
+        .metadata_mut()
+        .insert("x-padding", "p".repeat(8192).parse().expect("ascii"));
+
+    let result = app.client.clone().get_question(request).await;
+
+    let status = result.expect_err("oversized metadata must not be served");
+    assert_ne!(status.code(), Code::Ok);
+    // The connection survives for well-behaved calls.
+    app.get("llm-001").await.expect("a normal call afterwards");
+}
+
+/// Holds the database's write lock, as another process would, so that a
+/// submission waits inside the server until the lock is released.
+fn lock_the_database(app: &crate::support::TestApp) -> rusqlite::Connection {
+    let other_process = rusqlite::Connection::open(&app.db_path).expect("open");
+    other_process
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    other_process
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_concurrency_cap_fail_fast_with_resource_exhausted() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_concurrent_calls: 1,
+        ..Limits::default()
+    }))
+    .await;
+    let lock = lock_the_database(&app);
+    let mut client = app.client.clone();
+    let stuck =
+        tokio::spawn(async move { client.submit_answer(submission("llm-001", &["C"])).await });
+
+    // Poll until the stuck submission holds the only slot.
+    let mut shed = None;
+    for _ in 0..200 {
+        let started = Instant::now();
+        match app.get("llm-001").await {
+            Err(status) if status.code() == Code::ResourceExhausted => {
+                shed = Some((status, started.elapsed()));
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    let (status, waited) = shed.expect("a call beyond the cap was shed");
+
+    assert!(
+        waited < Duration::from_secs(1),
+        "shed at once, not queued: {waited:?}"
+    );
+    assert!(status.message().contains("limit"), "{}", status.message());
+    lock.execute_batch("ROLLBACK").expect("release the lock");
+    stuck
+        .await
+        .expect("task")
+        .expect("the stuck call completes");
+    app.get("llm-001").await.expect("the slot is free again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_longer_than_the_call_timeout_is_cancelled_by_the_server() {
+    let app = spawn_app_with(with_limits(Limits {
+        call_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    }))
+    .await;
+    let lock = lock_the_database(&app);
+    let request = pb::SubmitAnswerRequest {
+        request_id: "slow-1".into(),
+        ..submission("llm-001", &["C"])
+    };
+
+    let started = Instant::now();
+    let status = expect_code(app.submit(request.clone()).await, Code::Cancelled);
+
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert!(!status.message().is_empty());
+    // The write queued before the cut-off still lands once the lock is gone;
+    // a retry with the same request_id finds it instead of recording again.
+    lock.execute_batch("ROLLBACK").expect("release the lock");
+    let mut retried = None;
+    for _ in 0..50 {
+        if let Ok(response) = app.submit(request.clone()).await {
+            retried = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(retried.is_some(), "the retry never succeeded");
+    assert_eq!(app.attempts_stored("llm-001"), 1);
+}
+
+#[tokio::test]
+async fn a_connection_may_not_open_more_streams_than_allowed() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_concurrent_streams: 1,
+        ..Limits::default()
+    }))
+    .await;
+    let (_endless, _responses) = open_endless_call(app.channel.clone()).await;
+
+    // Same connection: the second stream must wait for the first, so a short
+    // client deadline expires.
+    let mut same_connection = app.client.clone();
+    let mut request = tonic::Request::new(pb::GetQuestionRequest {
+        id: "llm-001".into(),
+        view: 0,
+    });
+    request.set_timeout(Duration::from_millis(300));
+    let waited = same_connection.get_question(request).await;
+
+    assert!(waited.is_err(), "a second stream was opened: {waited:?}");
+    let mut other_connection =
+        pb::question_bank_client::QuestionBankClient::new(connect(&app).await);
+    other_connection
+        .get_question(pb::GetQuestionRequest {
+            id: "llm-001".into(),
+            view: 0,
+        })
+        .await
+        .expect("another connection is not limited");
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_resource_exhausted() {
+    let app = spawn_app_with(with_limits(Limits {
+        rate_limit: 5,
+        ..Limits::default()
+    }))
+    .await;
+
+    let mut outcomes = Vec::new();
+    for _ in 0..20 {
+        outcomes.push(app.get("llm-001").await.map(|_| ()).map_err(|s| s.code()));
+    }
+
+    // The burst of 5 includes the health check spawn_app makes.
+    assert!(outcomes[..4].iter().all(Result::is_ok), "{outcomes:?}");
+    let rejected = outcomes
+        .iter()
+        .filter(|outcome| **outcome == Err(Code::ResourceExhausted))
+        .count();
+    assert!(rejected >= 10, "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn without_a_rate_limit_a_burst_is_served() {
+    let app = spawn_app().await;
+
+    for _ in 0..50 {
+        app.get("llm-001").await.expect("no limit by default");
+    }
+}
+
+#[tokio::test]
+async fn every_string_field_is_checked_against_its_maximum_before_any_lookup() {
+    let app = spawn_app().await;
+    let long = |n: usize| "x".repeat(n);
+
+    expect_invalid_field(app.get(&long(65)).await, "id");
+    let by_category = pb::ListQuestionsRequest {
+        category: long(65),
+        ..Default::default()
+    };
+    expect_invalid_field(app.list(by_category).await, "category");
+    let by_language = pb::ListQuestionsRequest {
+        language: long(36),
+        ..Default::default()
+    };
+    expect_invalid_field(app.list(by_language).await, "language");
+    let by_token = pb::ListQuestionsRequest {
+        page_token: long(257),
+        ..Default::default()
+    };
+    expect_invalid_field(app.list(by_token).await, "page_token");
+    let by_tags = pb::ListQuestionsRequest {
+        tags: vec![long(65)],
+        ..Default::default()
+    };
+    expect_invalid_field(app.list(by_tags).await, "tags[0]");
+    expect_invalid_field(app.answer("llm-001", &[&long(17)]).await, "choice_keys[0]");
+}

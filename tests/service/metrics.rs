@@ -1,0 +1,122 @@
+//! The Prometheus endpoint, scraped over plain HTTP after real calls.
+
+use tonic::Code;
+
+use crate::{
+    http1,
+    support::{expect_code, spawn_app},
+};
+
+/// The scrape's text, after checking it is a successful OpenMetrics reply.
+async fn scrape(app: &crate::support::TestApp) -> String {
+    let reply = http1::get(app.metrics_addr, "/metrics").await;
+    assert_eq!(reply.status, http::StatusCode::OK);
+    let content_type = reply.headers[http::header::CONTENT_TYPE]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    String::from_utf8(reply.body.to_vec()).expect("UTF-8 text")
+}
+
+/// The value of the sample named exactly `series` (name and labels).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.parse().expect("a number"))
+}
+
+#[tokio::test]
+async fn calls_are_counted_by_method_and_code() {
+    let app = spawn_app().await;
+    app.get("llm-001").await.expect("found");
+    app.get("llm-002").await.expect("found");
+    expect_code(app.get("no-such-question").await, Code::NotFound);
+
+    let text = scrape(&app).await;
+
+    let get_question = "grpc_service=\"qbank.v1.QuestionBank\",grpc_method=\"GetQuestion\"";
+    assert_eq!(
+        sample(
+            &text,
+            &format!("grpc_server_handled_total{{{get_question},grpc_code=\"OK\"}}")
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!("grpc_server_handled_total{{{get_question},grpc_code=\"NotFound\"}}")
+        ),
+        Some(1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn each_method_has_a_latency_histogram() {
+    let app = spawn_app().await;
+    app.get("llm-001").await.expect("found");
+    app.answer("llm-001", &["C"]).await.expect("graded");
+
+    let text = scrape(&app).await;
+
+    for method in ["GetQuestion", "SubmitAnswer"] {
+        let labels = format!("grpc_service=\"qbank.v1.QuestionBank\",grpc_method=\"{method}\"");
+        assert_eq!(
+            sample(
+                &text,
+                &format!("grpc_server_handling_seconds_count{{{labels}}}")
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(
+                &text,
+                &format!("grpc_server_handling_seconds_bucket{{le=\"+Inf\",{labels}}}")
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert!(
+            sample(
+                &text,
+                &format!("grpc_server_handling_seconds_sum{{{labels}}}")
+            )
+            .is_some_and(|seconds| seconds > 0.0),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_store_gauges_show_the_read_pool_and_the_write_queue() {
+    let app = spawn_app().await;
+    app.get("llm-001").await.expect("found");
+
+    let text = scrape(&app).await;
+
+    let connections = sample(&text, "qbank_db_read_connections").expect("pool size");
+    let idle = sample(&text, "qbank_db_read_connections_idle").expect("idle connections");
+    assert!(connections >= 1.0 && idle <= connections, "{text}");
+    assert!(sample(&text, "qbank_db_read_connections_max").is_some_and(|max| max >= connections));
+    assert_eq!(
+        sample(&text, "qbank_db_write_queue_depth"),
+        Some(0.0),
+        "{text}"
+    );
+    assert!(sample(&text, "qbank_db_write_queue_capacity").is_some_and(|capacity| capacity > 0.0));
+}
+
+#[tokio::test]
+async fn other_paths_of_the_metrics_port_are_not_found() {
+    let app = spawn_app().await;
+
+    let reply = http1::get(app.metrics_addr, "/").await;
+
+    assert_eq!(reply.status, http::StatusCode::NOT_FOUND);
+}
