@@ -1,0 +1,131 @@
+//! The baseline: a bare tonic server implementing `qbank.v1.QuestionBank` that
+//! answers every call with a constant response captured from qbank itself, so
+//! both servers put the same bytes on the wire and differ only in the work
+//! behind them. Its rate is the limit of this stack.
+
+use std::path::Path;
+
+use prost::Message as _;
+use qbank::pb::{
+    self,
+    question_bank_client::QuestionBankClient,
+    question_bank_server::{QuestionBank, QuestionBankServer},
+};
+use tokio::net::TcpListener;
+use tonic::{
+    Request, Response, Status,
+    transport::{Channel, Server, server::TcpIncoming},
+};
+
+use crate::{
+    BenchResult,
+    args::ServeBaselineArgs,
+    process::{LOOPBACK, announce, stdin_closed},
+    workload::Workload,
+};
+
+const QUESTION_FILE: &str = "question.pb";
+const PAGE_FILE: &str = "page.pb";
+const SUBMITTED_FILE: &str = "submitted.pb";
+
+/// One real response of each RPC, answered to every call.
+#[derive(Debug, Clone)]
+pub(crate) struct Responses {
+    question: pb::Question,
+    page: pb::ListQuestionsResponse,
+    submitted: pb::SubmitAnswerResponse,
+}
+
+impl Responses {
+    /// Asks the real server once for each RPC, with requests like those of
+    /// the load: a random question, the first filtered page of 20, an answer.
+    pub(crate) async fn capture(
+        client: &mut QuestionBankClient<Channel>,
+        workload: &Workload,
+    ) -> BenchResult<Self> {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let question = client
+            .get_question(workload.get_request(&mut rng))
+            .await?
+            .into_inner();
+        let page = client
+            .list_questions(workload.filtered_page_request(String::new()))
+            .await?
+            .into_inner();
+        let submitted = client
+            .submit_answer(workload.submit_request(&mut rng))
+            .await?
+            .into_inner();
+        Ok(Self {
+            question,
+            page,
+            submitted,
+        })
+    }
+
+    /// Writes the responses into `dir` for the baseline child.
+    pub(crate) fn save(&self, dir: &Path) -> BenchResult<()> {
+        std::fs::write(dir.join(QUESTION_FILE), self.question.encode_to_vec())?;
+        std::fs::write(dir.join(PAGE_FILE), self.page.encode_to_vec())?;
+        std::fs::write(dir.join(SUBMITTED_FILE), self.submitted.encode_to_vec())?;
+        Ok(())
+    }
+
+    fn load(dir: &Path) -> BenchResult<Self> {
+        Ok(Self {
+            question: pb::Question::decode(std::fs::read(dir.join(QUESTION_FILE))?.as_slice())?,
+            page: pb::ListQuestionsResponse::decode(
+                std::fs::read(dir.join(PAGE_FILE))?.as_slice(),
+            )?,
+            submitted: pb::SubmitAnswerResponse::decode(
+                std::fs::read(dir.join(SUBMITTED_FILE))?.as_slice(),
+            )?,
+        })
+    }
+}
+
+// Each handler clones its response: tonic takes ownership of what it encodes,
+// and a real handler builds its message too.
+#[tonic::async_trait]
+impl QuestionBank for Responses {
+    async fn list_questions(
+        &self,
+        _request: Request<pb::ListQuestionsRequest>,
+    ) -> Result<Response<pb::ListQuestionsResponse>, Status> {
+        Ok(Response::new(self.page.clone()))
+    }
+
+    async fn get_question(
+        &self,
+        _request: Request<pb::GetQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        Ok(Response::new(self.question.clone()))
+    }
+
+    async fn submit_answer(
+        &self,
+        _request: Request<pb::SubmitAnswerRequest>,
+    ) -> Result<Response<pb::SubmitAnswerResponse>, Status> {
+        Ok(Response::new(self.submitted.clone()))
+    }
+}
+
+/// Serves the responses saved in `args.responses` until standard input closes.
+pub(crate) fn run(args: &ServeBaselineArgs) -> BenchResult<()> {
+    let responses = Responses::load(&args.responses)?;
+    // The same runtime as the real server's, so only the handlers differ.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(LOOPBACK).await?;
+        announce(listener.local_addr()?)?;
+        // No delay, as the real server sets: small responses go out at once.
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        Server::builder()
+            .add_service(QuestionBankServer::new(responses))
+            .serve_with_incoming_shutdown(incoming, stdin_closed())
+            .await?;
+        Ok(())
+    })
+}
