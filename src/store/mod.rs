@@ -142,6 +142,43 @@ pub struct Store {
     writer: mpsc::Sender<writer::Job>,
     write_health: watch::Receiver<WriteHealth>,
     page_token_key: [u8; SIGNING_KEY_LEN],
+    total_sizes: TotalSizes,
+}
+
+/// How many questions match each filter, remembered between pages.
+///
+/// Counting is the one part of a page whose cost grows with the bank (it
+/// visits every match), so each filter is counted once. Questions only change
+/// when a bank is loaded, before the store opens; code that later writes
+/// questions must forget these counts in the same transaction's wake.
+#[derive(Debug, Clone, Default)]
+struct TotalSizes {
+    by_filter: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, u64>>>,
+}
+
+impl TotalSizes {
+    /// Distinct filters remembered before starting over: bounds memory
+    /// against callers cycling through endless filter combinations.
+    const CAPACITY: usize = 4096;
+
+    fn get(&self, filter_key: &[u8]) -> Option<u64> {
+        self.lock().get(filter_key).copied()
+    }
+
+    fn insert(&self, filter_key: Vec<u8>, total_size: u64) {
+        let mut by_filter = self.lock();
+        if by_filter.len() >= Self::CAPACITY {
+            by_filter.clear();
+        }
+        by_filter.insert(filter_key, total_size);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<u8>, u64>> {
+        // A panic while holding the lock leaves a valid map behind.
+        self.by_filter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Store {
@@ -171,6 +208,7 @@ impl Store {
             writer: sender,
             write_health,
             page_token_key,
+            total_sizes: TotalSizes::default(),
         })
     }
 
@@ -198,10 +236,23 @@ impl Store {
         limit: usize,
     ) -> Result<QuestionPage, StoreError> {
         let readers = self.readers.clone();
+        let total_sizes = self.total_sizes.clone();
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            sqlite::list(&mut *readers.get()?, &filter, after.as_deref(), limit)
+            let key = filter.canonical_bytes();
+            let known = total_sizes.get(&key);
+            let page = sqlite::list(
+                &mut *readers.get()?,
+                &filter,
+                after.as_deref(),
+                limit,
+                known,
+            )?;
+            if known.is_none() {
+                total_sizes.insert(key, page.total_size);
+            }
+            Ok(page)
         })
         .await
         .map_err(|join_error| StoreError::Internal(join_error.into()))?

@@ -425,14 +425,20 @@ pub(super) fn list(
     filter: &QuestionFilter,
     after: Option<&str>,
     limit: usize,
+    known_total_size: Option<u64>,
 ) -> Result<QuestionPage, StoreError> {
     let transaction = connection.transaction()?;
     let (conditions, mut values) = filter_clause(filter);
-    let total_size: i64 = transaction
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM questions q WHERE {conditions}"
-        ))?
-        .query_row(params_from_iter(&values), |row| row.get(0))?;
+    // Counting visits every match, so a known count is not recounted.
+    let total_size = match known_total_size {
+        Some(total_size) => total_size,
+        None => transaction
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM questions q WHERE {conditions}"
+            ))?
+            .query_row(params_from_iter(&values), |row| row.get::<_, i64>(0))?
+            .unsigned_abs(),
+    };
 
     let mut page_conditions = conditions;
     if let Some(after) = after {
@@ -454,7 +460,7 @@ pub(super) fn list(
     Ok(QuestionPage {
         questions,
         has_more,
-        total_size: total_size.unsigned_abs(),
+        total_size,
     })
 }
 
@@ -501,22 +507,15 @@ pub(super) fn record_attempt(
 ) -> Result<Recorded, StoreError> {
     // Stored at microsecond precision: return exactly what a retry will read.
     answer.submit_time = from_unix_micros(to_unix_micros(answer.submit_time));
-    if let Some(request_id) = &answer.request_id {
-        let existing = connection
-            .prepare_cached(&format!(
-                "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE request_id = ?1"
-            ))?
-            .query_row([request_id], attempt_from_row)
-            .optional()?;
-        if let Some(existing) = existing {
-            return Ok(Recorded::Existing(existing));
-        }
-    }
-    let id = connection
+    // One statement decides between "new" and "seen before": the insert
+    // does nothing on a repeated request_id, and only then is the original
+    // read back. (NULL request ids never conflict.)
+    let inserted: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
                  correct_choice_keys, explanation, respondent_id, request_id, submit_time)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (request_id) DO NOTHING
              RETURNING id",
         )?
         .query_row(
@@ -533,6 +532,15 @@ pub(super) fn record_attempt(
                 to_unix_micros(answer.submit_time),
             ],
             |row| row.get(0),
-        )?;
+        )
+        .optional()?;
+    let Some(id) = inserted else {
+        let existing = connection
+            .prepare_cached(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE request_id = ?1"
+            ))?
+            .query_row([&answer.request_id], attempt_from_row)?;
+        return Ok(Recorded::Existing(existing));
+    };
     Ok(Recorded::New(Attempt { id, answer }))
 }

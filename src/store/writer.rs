@@ -100,20 +100,21 @@ fn run_batch(
     connection: &mut Connection,
     batch: &[Job],
 ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
-    let mut transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
         let Job::RecordAttempt { answer, span, .. } = job;
         let _entered = span.enter();
-        let mut savepoint = transaction.savepoint()?;
-        let outcome = sqlite::record_attempt(&savepoint, answer.clone());
-        match &outcome {
-            Ok(_) => savepoint.commit()?,
-            Err(error) => {
-                tracing::error!(error = %error_chain(error), "recording an attempt failed");
-                savepoint.rollback()?;
-            }
+        // A savepoint per job, so one failing job leaves the others intact.
+        // Cached statements: rusqlite's savepoint() would re-parse its SQL
+        // for every job.
+        transaction.prepare_cached("SAVEPOINT job")?.execute([])?;
+        let outcome = sqlite::record_attempt(&transaction, answer.clone());
+        if let Err(error) = &outcome {
+            tracing::error!(error = %error_chain(error), "recording an attempt failed");
+            transaction.prepare_cached("ROLLBACK TO job")?.execute([])?;
         }
+        transaction.prepare_cached("RELEASE job")?.execute([])?;
         outcomes.push(outcome);
     }
     transaction.commit()?;
