@@ -11,8 +11,8 @@ use tonic_health::pb::{
 };
 
 use crate::support::{
-    send_signal, spawn_app, spawn_app_with_generated_bank, start_binary, start_binary_with_env,
-    wait_for_exit, wait_for_line,
+    open_endless_call, send_signal, spawn_app, spawn_app_with_generated_bank, start_binary,
+    start_binary_with_env, wait_for_exit, wait_for_line,
 };
 
 async fn health_of(channel: Channel, service: &str) -> ServingStatus {
@@ -237,10 +237,6 @@ fn help_documents_every_setting_and_its_environment_variable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_gives_up_on_a_call_that_never_ends_after_the_timeout() {
-    use tonic_reflection::pb::v1::{
-        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest,
-    };
     let dir = tempfile::tempdir().expect("temporary directory");
     let (mut child, addr, lines) =
         start_binary(&dir.path().join("qbank.db"), &["--shutdown-timeout", "1"]);
@@ -249,26 +245,8 @@ async fn shutdown_gives_up_on_a_call_that_never_ends_after_the_timeout() {
         .connect()
         .await
         .expect("connect");
-    // A reflection stream whose request side never closes: a call that would
-    // keep a graceful shutdown waiting forever.
-    let (requests, request_stream) = tokio::sync::mpsc::channel(1);
-    requests
-        .send(ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        })
-        .await
-        .expect("queue a request");
-    let mut responses = ServerReflectionClient::new(channel)
-        .server_reflection_info(tokio_stream::wrappers::ReceiverStream::new(request_stream))
-        .await
-        .expect("open the stream")
-        .into_inner();
-    responses
-        .next()
-        .await
-        .expect("a response")
-        .expect("not an error");
+    // A call that would keep a graceful shutdown waiting forever.
+    let (requests, _responses) = open_endless_call(channel).await;
 
     send_signal(&child, "-TERM");
     let status = tokio::task::spawn_blocking(move || wait_for_exit(&mut child))
