@@ -143,6 +143,7 @@ pub struct Store {
     write_health: watch::Receiver<WriteHealth>,
     page_token_key: [u8; SIGNING_KEY_LEN],
     total_sizes: TotalSizes,
+    scan_turns: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// How many questions match each filter, remembered between pages.
@@ -209,6 +210,7 @@ impl Store {
             write_health,
             page_token_key,
             total_sizes: TotalSizes::default(),
+            scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
         })
     }
 
@@ -238,7 +240,14 @@ impl Store {
         let readers = self.readers.clone();
         let total_sizes = self.total_sizes.clone();
         let span = tracing::Span::current();
+        let turn = self
+            .scan_turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|closed| StoreError::Internal(closed.into()))?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let _entered = span.enter();
             let key = filter.canonical_bytes();
             let known = total_sizes.get(&key);

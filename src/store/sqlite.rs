@@ -20,9 +20,15 @@ use crate::domain::{
 /// Read connections, shared by all callers.
 pub type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
 
-/// Enough readers for every async worker plus concurrent scans; more would
-/// only add memory.
-const READER_POOL_SIZE: u32 = 16;
+/// Read connections: the scans [`SCANS_IN_FLIGHT`] allows plus one for each
+/// async worker's inline reads. Each holds its own page cache, so more would
+/// mostly add memory.
+pub(super) const READER_POOL_SIZE: u32 = 8;
+/// Scans (listings) running at once on blocking threads. More callers wait
+/// asynchronously for a turn instead of each parking a thread on the pool:
+/// threads, their allocator arenas and page caches are what made peak memory
+/// grow with the number of pages in flight.
+pub(super) const SCANS_IN_FLIGHT: usize = 4;
 /// Distinct statements per connection worth keeping prepared: the fixed ones
 /// plus the common filter combinations of a listing.
 const STATEMENT_CACHE_CAPACITY: usize = 64;
