@@ -36,7 +36,7 @@ pub const SUBCOMMAND: &str = "healthcheck";
 )]
 pub struct HealthcheckArgs {
     /// Server to ask, as `host:port` or `http://host:port`. Default: the
-    /// server's own --listen address (QBANK_LISTEN), with 0.0.0.0 or [::]
+    /// server's own --listen address (QBANK_LISTEN), with 0.0.0.0 or `[::]`
     /// replaced by loopback, so inside a container no flag is needed.
     #[arg(long, value_name = "ADDR")]
     pub addr: Option<String>,

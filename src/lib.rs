@@ -6,10 +6,11 @@
 //!   shutdown.
 //! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
 //!   [`api::convert`] turns protobuf into domain types and back (the only
-//!   user of [`pb`]), [`api::auth`] checks the admin token, and
-//!   [`api::call_log`] logs one line per call, [`api::call_metrics`]
-//!   counts and times it, and [`api::cors`] lets allowed browser origins
-//!   call over gRPC-Web.
+//!   user of [`pb`]), [`api::auth`] checks the admin token. Around every
+//!   call: [`api::call_telemetry`] logs it and counts and times it,
+//!   [`api::admission`] sheds load and rate-limits clients,
+//!   [`api::panic_guard`] contains a panicking handler to its call, and
+//!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
 //! - [`domain`]: the rules. Questions and their validation, grading, filters
 //!   and signed page tokens, the bank-file format, and [`domain::bank::Bank`],
 //!   which ties them to storage.

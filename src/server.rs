@@ -21,8 +21,7 @@ use crate::{
     api::{
         admission::AdmissionLayer,
         auth::AdminToken,
-        call_log::CallLogLayer,
-        call_metrics::CallMetricsLayer,
+        call_telemetry::CallTelemetryLayer,
         cors::{InvalidOrigin, cors_layer},
         panic_guard::PanicGuardLayer,
         service::QuestionBankService,
@@ -238,8 +237,7 @@ pub async fn serve_with_metrics(
     let server = builder
         .layer(option_layer(cors))
         .layer(GrpcWebLayer::new())
-        .layer(CallLogLayer)
-        .layer(CallMetricsLayer::new(metrics))
+        .layer(CallTelemetryLayer::new(metrics))
         .layer(AdmissionLayer::new(
             limits.max_concurrent_calls,
             limits.rate_limit,

@@ -4,8 +4,7 @@
 
 pub mod admission;
 pub mod auth;
-pub mod call_log;
-pub mod call_metrics;
+pub mod call_telemetry;
 pub mod convert;
 pub mod cors;
 pub mod panic_guard;

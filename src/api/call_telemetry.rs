@@ -1,10 +1,12 @@
-//! One log line per call: method, gRPC status code and latency.
+//! What each call leaves behind: one log line (method, gRPC status code,
+//! latency) and its count and duration in [`Metrics`].
 //!
 //! A tower layer rather than code in each handler, so reflection and health
-//! calls are logged too, and a handler cannot forget. Unary handlers that fail
-//! answer with a trailers-only response, which puts `grpc-status` in the
-//! headers; a response without it is a success whose status follows in the
-//! trailers.
+//! calls are covered too, and a handler cannot forget. Both are measured once,
+//! up to the response headers, so the log and the metrics always agree. Unary
+//! handlers that fail answer with a trailers-only response, which puts
+//! `grpc-status` in the headers; a response without it is a success whose
+//! status follows in the trailers.
 
 use std::{
     future::Future,
@@ -17,25 +19,40 @@ use tonic::Code;
 use tower::{Layer, Service};
 use tracing::Instrument as _;
 
-/// Wraps a service in [`CallLog`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CallLogLayer;
+use crate::metrics::Metrics;
 
-impl<S> Layer<S> for CallLogLayer {
-    type Service = CallLog<S>;
+/// Wraps a service in [`CallTelemetry`].
+#[derive(Debug, Clone)]
+pub struct CallTelemetryLayer {
+    metrics: Metrics,
+}
 
-    fn layer(&self, inner: S) -> Self::Service {
-        CallLog { inner }
+impl CallTelemetryLayer {
+    /// Logs each call and records it into `metrics`.
+    pub fn new(metrics: Metrics) -> Self {
+        Self { metrics }
     }
 }
 
-/// Logs each call that passes through it.
-#[derive(Debug, Clone)]
-pub struct CallLog<S> {
-    inner: S,
+impl<S> Layer<S> for CallTelemetryLayer {
+    type Service = CallTelemetry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CallTelemetry {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
 }
 
-impl<S, RequestBody, ResponseBody> Service<http::Request<RequestBody>> for CallLog<S>
+/// Logs and records each call that passes through it.
+#[derive(Debug, Clone)]
+pub struct CallTelemetry<S> {
+    inner: S,
+    metrics: Metrics,
+}
+
+impl<S, RequestBody, ResponseBody> Service<http::Request<RequestBody>> for CallTelemetry<S>
 where
     S: Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
     S::Future: Send + 'static,
@@ -52,17 +69,22 @@ where
     fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
         let method = request.uri().path().to_owned();
         let span = tracing::info_span!("call", method = %method);
+        let metrics = self.metrics.clone();
         let started = Instant::now();
         let response = span.in_scope(|| self.inner.call(request));
         Box::pin(
             async move {
                 let result = response.await;
-                let latency_us = started.elapsed().as_micros() as u64;
+                let elapsed = started.elapsed();
+                let latency_us = elapsed.as_micros() as u64;
                 match &result {
                     Ok(response) => {
                         let code = response_code(response);
                         tracing::info!(code = ?code, latency_us, "call finished");
+                        metrics.record_call(&method, code, elapsed);
                     }
+                    // A transport failure has no gRPC status: a counter of it
+                    // would mislabel the call, so it is only logged.
                     Err(error) => {
                         tracing::warn!(%error, latency_us, "call failed in transport");
                     }
@@ -77,7 +99,7 @@ where
 /// The status code of a call as far as its response headers tell: a
 /// trailers-only response carries `grpc-status` there; without it the call
 /// succeeded so far and its status follows in the trailers.
-pub(crate) fn response_code<B>(response: &http::Response<B>) -> Code {
+fn response_code<B>(response: &http::Response<B>) -> Code {
     response
         .headers()
         .get("grpc-status")
