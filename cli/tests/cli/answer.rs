@@ -1,6 +1,8 @@
 //! `qbank answer`: the verdict, score, right answer and explanation of one answer.
 
-use crate::support::spawn_server;
+use std::time::Duration;
+
+use crate::support::{spawn_server, spawn_server_with_db_busy_timeout};
 
 #[test]
 fn answer_with_the_right_key_says_correct_and_explains_why() {
@@ -115,4 +117,36 @@ fn answer_without_a_key_exits_with_the_usage_code() {
 
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(run.stderr.contains("<KEY>"), "{}", run.stderr);
+}
+
+#[test]
+fn answer_retries_while_the_server_is_unavailable_and_records_the_answer_once() {
+    let server = spawn_server_with_db_busy_timeout(Duration::from_millis(50));
+    server.qbank(&["health"]).success();
+    let lock = server.lock_database();
+    // Released while the CLI waits between its retries (after 100, 200 and 400 ms), so the
+    // first tries fail with UNAVAILABLE and a later one, with the same request_id, succeeds.
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        lock.execute_batch("ROLLBACK").expect("release the lock");
+    });
+
+    let run = server.qbank(&["answer", "llm-001", "C"]).success();
+
+    releaser.join().expect("the releasing thread");
+    assert!(run.stdout.starts_with("✓ Correct"), "{}", run.stdout);
+    assert_eq!(server.attempts_stored("llm-001"), 1);
+}
+
+#[test]
+fn answer_gives_up_with_the_unavailable_exit_code_when_the_server_stays_unavailable() {
+    let server = spawn_server_with_db_busy_timeout(Duration::from_millis(50));
+    server.qbank(&["health"]).success();
+    let _lock = server.lock_database();
+
+    let run = server.qbank(&["answer", "llm-001", "C"]).failure(6);
+
+    assert!(run.stderr.contains("UNAVAILABLE"), "{}", run.stderr);
+    drop(_lock);
+    assert_eq!(server.attempts_stored("llm-001"), 0);
 }

@@ -28,6 +28,7 @@ const CLI_ENVIRONMENT: &[&str] = &[
 pub(crate) struct TestServer {
     /// `http://127.0.0.1:<port>`, as passed to `--addr`.
     pub(crate) addr: String,
+    db_path: std::path::PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     _database_dir: tempfile::TempDir,
@@ -37,15 +38,21 @@ pub(crate) struct TestServer {
 /// returns, so the CLI's connections queue until the server accepts them: no sleeping, no
 /// polling.
 pub(crate) fn spawn_server() -> TestServer {
-    start_server(None)
+    start_server(None, None)
 }
 
 /// Starts a server whose new database is filled from `bank`, a bank file (see the README).
 pub(crate) fn spawn_server_with_bank(bank: &str) -> TestServer {
-    start_server(Some(bank))
+    start_server(Some(bank), None)
 }
 
-fn start_server(bank: Option<&str>) -> TestServer {
+/// Starts a server whose writes give up after `busy_timeout` when the database is locked
+/// elsewhere, answering UNAVAILABLE: how tests make the server briefly unavailable.
+pub(crate) fn spawn_server_with_db_busy_timeout(busy_timeout: Duration) -> TestServer {
+    start_server(None, Some(busy_timeout))
+}
+
+fn start_server(bank: Option<&str>, db_busy_timeout: Option<Duration>) -> TestServer {
     let database_dir = tempfile::tempdir().expect("create a temporary directory");
     let initial_bank = bank.map(|bank| {
         let path = database_dir.path().join("bank.toml");
@@ -57,13 +64,17 @@ fn start_server(bank: Option<&str>) -> TestServer {
         .set_nonblocking(true)
         .expect("make the listener non-blocking for tokio");
     let local_addr: SocketAddr = listener.local_addr().expect("the bound address");
-    let config = Config {
+    let db_path = database_dir.path().join("qbank.db");
+    let mut config = Config {
         listen: local_addr,
         initial_bank,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
         shutdown_timeout: Duration::from_secs(1),
-        ..Config::with_defaults(database_dir.path().join("qbank.db"))
+        ..Config::with_defaults(&db_path)
     };
+    if let Some(busy_timeout) = db_busy_timeout {
+        config.limits.db_busy_timeout = busy_timeout;
+    }
     let (shutdown, shutdown_signal) = oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -85,6 +96,7 @@ fn start_server(bank: Option<&str>) -> TestServer {
     });
     TestServer {
         addr: format!("http://{local_addr}"),
+        db_path,
         shutdown: Some(shutdown),
         thread: Some(thread),
         _database_dir: database_dir,
@@ -108,6 +120,26 @@ impl TestServer {
     /// Runs `qbank --addr <this server> ARGS…` with empty standard input.
     pub(crate) fn qbank(&self, args: &[&str]) -> Run {
         self.qbank_with_input(args, "")
+    }
+
+    /// Takes the database's write lock as another process would; writes wait for it until
+    /// the returned connection rolls back or is dropped. Call once the server serves (after
+    /// any successful command), so its own start-up is not the one kept waiting.
+    pub(crate) fn lock_database(&self) -> rusqlite::Connection {
+        let other_process = rusqlite::Connection::open(&self.db_path).expect("open the database");
+        other_process
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        other_process
+    }
+
+    /// How many attempts the server has stored for `question_id`.
+    pub(crate) fn attempts_stored(&self, question_id: &str) -> usize {
+        qbank::store::Store::open(&self.db_path, &[])
+            .expect("open the database")
+            .attempts_for_question(question_id)
+            .expect("read the attempts")
+            .len()
     }
 
     /// Runs `qbank --addr <this server> ARGS…`, feeding `input` on standard input.
