@@ -292,11 +292,6 @@ impl Store {
         sqlite::attempts_for_question(&mut *self.readers.get()?, question_id)
     }
 
-    /// How many questions the bank holds.
-    pub fn question_count(&self) -> Result<u64, StoreError> {
-        sqlite::question_count(&mut *self.readers.get()?)
-    }
-
     /// How busy the read pool and the write queue are right now, for metrics.
     pub fn usage(&self) -> StoreUsage {
         let pool = self.readers.state();

@@ -385,12 +385,6 @@ pub(super) fn question(
     Ok(question)
 }
 
-pub(super) fn question_count(connection: &mut Connection) -> Result<u64, StoreError> {
-    let count: i64 =
-        connection.query_row("SELECT COUNT(*) FROM questions", [], |row| row.get(0))?;
-    Ok(count.unsigned_abs())
-}
-
 /// The `WHERE` clause for `filter` and its parameters. Values are always bound,
 /// never spliced into the SQL text.
 fn filter_clause(filter: &QuestionFilter) -> (String, Vec<Value>) {
