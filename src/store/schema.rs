@@ -8,7 +8,10 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 use super::StoreError;
 
 /// Every migration, in order. Released files are never edited: add a new one.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_init.sql")),
+    M::up(include_str!("../../migrations/0002_tag_listing_index.sql")),
+];
 
 /// Brings the schema up to date in one transaction.
 pub(super) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
@@ -32,6 +35,49 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert_eq!(Migrations::from_slice(MIGRATIONS).validate(), Ok(()));
+    }
+
+    #[test]
+    fn tag_rows_carry_their_question_s_category_from_0002_on() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        Migrations::from_slice(&MIGRATIONS[..1])
+            .to_latest(&mut connection)
+            .expect("schema 0001");
+        connection
+            .execute_batch(
+                "INSERT INTO questions (id, type, stem, choices, correct_choice_keys, explanation,
+                     difficulty, category, tags, language, revision, create_time, update_time)
+                 VALUES ('q1', 'true_false', 'Stem?', '[]', '[]', '', 'easy', 'llm',
+                     '[\"rag\",\"rlhf\"]', 'en', 1, 0, 0);
+                 INSERT INTO question_tags (tag, question_id) VALUES ('rag', 'q1'), ('rlhf', 'q1');",
+            )
+            .expect("a question under 0001");
+        let categories = |connection: &Connection| -> Vec<(String, String)> {
+            connection
+                .prepare("SELECT tag, category FROM question_tags ORDER BY tag")
+                .and_then(|mut statement| {
+                    statement
+                        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                        .collect()
+                })
+                .expect("tag rows")
+        };
+
+        migrate(&mut connection).expect("migrate to the latest schema");
+        let migrated = categories(&connection);
+        connection
+            .execute("UPDATE questions SET category = 'nlp' WHERE id = 'q1'", [])
+            .expect("move the question");
+        let moved = categories(&connection);
+
+        let pairs = |category: &str| {
+            vec![
+                ("rag".to_owned(), category.to_owned()),
+                ("rlhf".to_owned(), category.to_owned()),
+            ]
+        };
+        assert_eq!(migrated, pairs("llm"));
+        assert_eq!(moved, pairs("nlp"));
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::{path::Path, time::Duration};
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{
-    Connection, OpenFlags, config::DbConfig, OptionalExtension as _, Row, TransactionBehavior, params,
-    params_from_iter, types::Value,
+    Connection, OpenFlags, OptionalExtension as _, Row, TransactionBehavior, config::DbConfig,
+    params, params_from_iter, types::Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -323,10 +323,11 @@ fn insert_question(connection: &Connection, question: &Question) -> Result<(), S
             to_unix_micros(question.create_time),
             to_unix_micros(question.update_time),
         ])?;
-    let mut insert_tag = connection
-        .prepare_cached("INSERT INTO question_tags (tag, question_id) VALUES (?1, ?2)")?;
+    let mut insert_tag = connection.prepare_cached(
+        "INSERT INTO question_tags (tag, question_id, category) VALUES (?1, ?2, ?3)",
+    )?;
     for tag in &question.tags {
-        insert_tag.execute(params![tag, question.id])?;
+        insert_tag.execute(params![tag, question.id, question.category])?;
     }
     Ok(())
 }
@@ -399,36 +400,87 @@ pub(super) fn question(
     Ok(question)
 }
 
-/// The `WHERE` clause for `filter` and its parameters. Values are always bound,
-/// never spliced into the SQL text.
-fn filter_clause(filter: &QuestionFilter) -> (String, Vec<Value>) {
-    let mut conditions = vec!["1 = 1".to_owned()];
-    let mut values = Vec::new();
-    let mut equals = |column: &str, value: &str| {
-        values.push(Value::Text(value.to_owned()));
-        conditions.push(format!("q.{column} = ?{}", values.len()));
-    };
-    if let Some(category) = &filter.category {
-        equals("category", category);
+/// The rows a listing walks, and how: the `FROM` and `WHERE` clauses for a
+/// filter, its bound values, and the column its pages are ordered and keyed
+/// by. Values are always bound, never spliced into the SQL text.
+struct ListingQuery {
+    from: &'static str,
+    conditions: Vec<String>,
+    values: Vec<Value>,
+    order_key: &'static str,
+}
+
+impl ListingQuery {
+    fn new(filter: &QuestionFilter) -> Self {
+        let mut query = match filter.tags.split_first() {
+            // A tag is the most selective filter there is, so a tagged listing
+            // walks that tag's rows in id order (with the category when one is
+            // given: the (tag, category, question_id) index) and joins each to
+            // its question. CROSS JOIN fixes that order for the planner.
+            Some((first_tag, other_tags)) => {
+                let mut query = Self {
+                    from: "question_tags t CROSS JOIN questions q ON q.id = t.question_id",
+                    conditions: Vec::new(),
+                    values: Vec::new(),
+                    order_key: "t.question_id",
+                };
+                query.equals("t.tag", first_tag);
+                if let Some(category) = &filter.category {
+                    query.equals("t.category", category);
+                }
+                for tag in other_tags {
+                    let parameter = query.bind(Value::Text(tag.clone()));
+                    query.conditions.push(format!(
+                        "EXISTS (SELECT 1 FROM question_tags o \
+                         WHERE o.tag = {parameter} AND o.question_id = q.id)"
+                    ));
+                }
+                query
+            }
+            None => {
+                let mut query = Self {
+                    from: "questions q",
+                    conditions: Vec::new(),
+                    values: Vec::new(),
+                    order_key: "q.id",
+                };
+                if let Some(category) = &filter.category {
+                    query.equals("q.category", category);
+                }
+                query
+            }
+        };
+        if let Some(difficulty) = filter.difficulty {
+            query.equals("q.difficulty", difficulty.as_str());
+        }
+        if let Some(question_type) = filter.question_type {
+            query.equals("q.type", question_type.as_str());
+        }
+        if let Some(language) = &filter.language {
+            // The column's NOCASE collation makes this case-insensitive.
+            query.equals("q.language", language);
+        }
+        query
     }
-    if let Some(difficulty) = filter.difficulty {
-        equals("difficulty", difficulty.as_str());
+
+    /// Binds `value` and returns its parameter.
+    fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        format!("?{}", self.values.len())
     }
-    if let Some(question_type) = filter.question_type {
-        equals("type", question_type.as_str());
+
+    fn equals(&mut self, column: &str, value: &str) {
+        let parameter = self.bind(Value::Text(value.to_owned()));
+        self.conditions.push(format!("{column} = {parameter}"));
     }
-    if let Some(language) = &filter.language {
-        // The column's NOCASE collation makes this case-insensitive.
-        equals("language", language);
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
     }
-    for tag in &filter.tags {
-        values.push(Value::Text(tag.clone()));
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM question_tags t WHERE t.tag = ?{} AND t.question_id = q.id)",
-            values.len()
-        ));
-    }
-    (conditions.join(" AND "), values)
 }
 
 /// One keyset page: an index seek past `after`, then at most `limit + 1` rows
@@ -442,32 +494,36 @@ pub(super) fn list(
     known_total_size: Option<u64>,
 ) -> Result<QuestionPage, StoreError> {
     let transaction = connection.transaction()?;
-    let (conditions, mut values) = filter_clause(filter);
+    let mut query = ListingQuery::new(filter);
     // Counting visits every match, so a known count is not recounted.
     let total_size = match known_total_size {
         Some(total_size) => total_size,
         None => transaction
             .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM questions q WHERE {conditions}"
+                "SELECT COUNT(*) FROM {} {}",
+                query.from,
+                query.where_clause()
             ))?
-            .query_row(params_from_iter(&values), |row| row.get::<_, i64>(0))?
+            .query_row(params_from_iter(&query.values), |row| row.get::<_, i64>(0))?
             .unsigned_abs(),
     };
 
-    let mut page_conditions = conditions;
     if let Some(after) = after {
-        values.push(Value::Text(after.to_owned()));
-        page_conditions.push_str(&format!(" AND q.id > ?{}", values.len()));
+        let parameter = query.bind(Value::Text(after.to_owned()));
+        query
+            .conditions
+            .push(format!("{} > {parameter}", query.order_key));
     }
-    values.push(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let limit_parameter = query.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
     let sql = format!(
-        "SELECT {QUESTION_COLUMNS} FROM questions q WHERE {page_conditions} \
-         ORDER BY q.id LIMIT ?{}",
-        values.len()
+        "SELECT {QUESTION_COLUMNS} FROM {} {} ORDER BY {} LIMIT {limit_parameter}",
+        query.from,
+        query.where_clause(),
+        query.order_key,
     );
     let mut questions = transaction
         .prepare_cached(&sql)?
-        .query_map(params_from_iter(&values), question_from_row)?
+        .query_map(params_from_iter(&query.values), question_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = questions.len() > limit;
     questions.truncate(limit);

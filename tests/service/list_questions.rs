@@ -187,6 +187,37 @@ async fn filters_combine_with_and() {
 }
 
 #[tokio::test]
+async fn paging_a_category_and_tag_visits_each_match_once_in_order() {
+    let app = spawn_app_with_generated_bank(200).await;
+    let filtered = |page_token: String| pb::ListQuestionsRequest {
+        page_size: 7,
+        page_token,
+        category: "llm".into(),
+        tags: vec!["every-5".into()],
+        ..Default::default()
+    };
+    // The generator: category llm when n % 3 == 2, every-5 when 5 divides n.
+    let expected: Vec<String> = (1..=200)
+        .filter(|n| n % 3 == 2 && n % 5 == 0)
+        .map(|n| format!("q-{n:04}"))
+        .collect();
+    let mut seen = Vec::new();
+    let mut token = String::new();
+
+    loop {
+        let response = app.list(filtered(token)).await.expect("page");
+        assert_eq!(response.total_size as usize, expected.len());
+        seen.extend(ids(&response).into_iter().map(str::to_owned));
+        if response.next_page_token.is_empty() {
+            break;
+        }
+        token = response.next_page_token;
+    }
+
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
 async fn a_question_must_carry_every_requested_tag() {
     let app = spawn_app_with_generated_bank(30).await;
     let request = pb::ListQuestionsRequest {
