@@ -339,8 +339,9 @@ const QUESTION_COLUMNS: &str = "q.id, q.type, q.stem, q.choices, q.correct_choic
 /// Reads a JSON column. A value that does not decode means the row was not
 /// written by this code: report it as a conversion failure, not a panic.
 fn json_column<T: for<'de> Deserialize<'de>>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
-    let text: String = row.get(index)?;
-    serde_json::from_str(&text).map_err(|error| {
+    // Parsed straight from SQLite's buffer: no copy of the text first.
+    let text = row.get_ref(index)?.as_str()?;
+    serde_json::from_str(text).map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
     })
 }
@@ -350,8 +351,8 @@ fn enum_column<T>(
     index: usize,
     parse: fn(&str) -> Option<T>,
 ) -> rusqlite::Result<T> {
-    let name: String = row.get(index)?;
-    parse(&name).ok_or_else(|| {
+    let name = row.get_ref(index)?.as_str()?;
+    parse(name).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             index,
             rusqlite::types::Type::Text,
@@ -483,6 +484,17 @@ impl ListingQuery {
     }
 }
 
+/// Whether every row a page of `filter` walks is a match: the filter is at
+/// most a category and one tag, which [`ListingQuery`] serves from one index
+/// range. Other filters are checked row by row, so a page may walk far past
+/// its `limit` rows.
+pub(super) fn is_index_range(filter: &QuestionFilter) -> bool {
+    filter.tags.len() <= 1
+        && filter.difficulty.is_none()
+        && filter.question_type.is_none()
+        && filter.language.is_none()
+}
+
 /// One keyset page: an index seek past `after`, then at most `limit + 1` rows
 /// (the extra row only tells whether another page follows). The count runs in
 /// the same read transaction, so page and total agree.
@@ -521,10 +533,12 @@ pub(super) fn list(
         query.where_clause(),
         query.order_key,
     );
-    let mut questions = transaction
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(&query.values), question_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut questions = Vec::with_capacity(limit + 1);
+    let mut statement = transaction.prepare_cached(&sql)?;
+    for question in statement.query_map(params_from_iter(&query.values), question_from_row)? {
+        questions.push(question?);
+    }
+    drop(statement);
     let has_more = questions.len() > limit;
     questions.truncate(limit);
     Ok(QuestionPage {
