@@ -2,9 +2,10 @@
 //!
 //! [`Store`] is a cheap-to-clone handle. Behind it:
 //! - a pool of read connections. A primary-key read takes microseconds, so
-//!   [`Store::question`] runs inline on the caller's thread; scans
-//!   ([`Store::list`]) move to a blocking thread so they never stall the
-//!   async workers;
+//!   [`Store::question`] runs inline on the caller's thread, and so does a
+//!   listing page that one index range serves; anything that may scan (a
+//!   first count, a filter checked row by row) moves to a blocking thread so
+//!   it never stalls the async workers;
 //! - one writer thread that owns the only write connection. Concurrent
 //!   submissions queue to it and are committed together in one transaction
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
