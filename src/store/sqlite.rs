@@ -20,10 +20,19 @@ use crate::domain::{
 /// Read connections, shared by all callers.
 pub type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
 
-/// Read connections: the scans [`SCANS_IN_FLIGHT`] allows plus one for each
-/// async worker's inline reads. Each holds its own page cache, so more would
-/// mostly add memory.
-pub(super) const READER_POOL_SIZE: u32 = 8;
+/// Read connections: one for each scan [`SCANS_IN_FLIGHT`] allows, plus one
+/// for each async worker of the runtime opening the store, which holds at
+/// most one at a time for an inline read. With fewer, an inline read could
+/// wait for a connection while blocking its worker (a fixed eight did on
+/// machines with more than four CPUs). Each holds its own page cache, so more
+/// would mostly add memory.
+fn reader_pool_size() -> u32 {
+    let workers = tokio::runtime::Handle::try_current().map_or_else(
+        |_| std::thread::available_parallelism().map_or(1, usize::from),
+        |runtime| runtime.metrics().num_workers(),
+    );
+    u32::try_from(SCANS_IN_FLIGHT + workers).unwrap_or(u32::MAX)
+}
 /// Scans (listings) running at once on blocking threads. More callers wait
 /// asynchronously for a turn instead of each parking a thread on the pool:
 /// threads, their allocator arenas and page caches are what made peak memory
@@ -200,7 +209,7 @@ pub(super) fn open_readers(
         Ok(())
     });
     r2d2::Pool::builder()
-        .max_size(READER_POOL_SIZE)
+        .max_size(reader_pool_size())
         .min_idle(Some(2))
         .connection_timeout(busy_timeout)
         // A checkout test costs a statement per read; a broken connection
