@@ -2,6 +2,11 @@
 //!
 //! The encoded descriptor set is written next to the generated code because the
 //! reflection service serves it; `compile_fds` does not write it for us.
+//!
+//! The server side of `qbank.v1.QuestionBank` is generated a second time, by
+//! hand (`tonic_build::manual`), so that ListQuestions can answer with
+//! `api::wire::ListQuestionsReply`: the same bytes on the wire as
+//! `ListQuestionsResponse`, but with each question already encoded.
 
 use std::{env, fs, path::PathBuf};
 
@@ -19,8 +24,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         descriptors.encode_to_vec(),
     )?;
     tonic_prost_build::configure().compile_fds(descriptors)?;
+    tonic_build::manual::Builder::new()
+        .build_client(false)
+        .compile(&[question_bank_server()]);
     // Only the contract can change the generated code; without this line any
     // edit in the package would rerun the build script.
     println!("cargo:rerun-if-changed={PROTO_ROOT}");
     Ok(())
+}
+
+/// `qbank.v1.QuestionBank` as the contract declares it, but for the Rust type
+/// ListQuestions answers with. Method and route names must match the proto.
+fn question_bank_server() -> tonic_build::manual::Service {
+    let method = |name: &str, route: &str, input: &str, output: &str| {
+        tonic_build::manual::Method::builder()
+            .name(name)
+            .route_name(route)
+            .input_type(input)
+            .output_type(output)
+            .codec_path("tonic_prost::ProstCodec")
+            .build()
+    };
+    tonic_build::manual::Service::builder()
+        .name("QuestionBank")
+        .package("qbank.v1")
+        .method(method(
+            "list_questions",
+            "ListQuestions",
+            "crate::pb::ListQuestionsRequest",
+            "crate::api::wire::ListQuestionsReply",
+        ))
+        .method(method(
+            "get_question",
+            "GetQuestion",
+            "crate::pb::GetQuestionRequest",
+            "crate::pb::Question",
+        ))
+        .method(method(
+            "submit_answer",
+            "SubmitAnswer",
+            "crate::pb::SubmitAnswerRequest",
+            "crate::pb::SubmitAnswerResponse",
+        ))
+        .build()
 }

@@ -5,15 +5,17 @@
 //! - [`server`]: the tonic server: services, reflection, health, gRPC-Web,
 //!   shutdown.
 //! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
-//!   [`api::convert`] turns protobuf into domain types and back (the only
-//!   user of [`pb`]), [`api::auth`] checks the admin token. Around every
+//!   [`api::convert`] turns protobuf into domain types and back (with
+//!   [`api::wire`], ListQuestions' pre-encoded reply, the only users of
+//!   [`pb`]), [`api::auth`] checks the admin token. Around every
 //!   call: [`api::call_telemetry`] logs it and counts and times it,
 //!   [`api::admission`] sheds load and rate-limits clients,
 //!   [`api::panic_guard`] contains a panicking handler to its call, and
 //!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
 //! - [`domain`]: the rules. Questions and their validation, grading, filters
-//!   and signed page tokens, the bank-file format, and [`domain::bank::Bank`],
-//!   which ties them to storage.
+//!   and signed page tokens, the bank-file format, cards (questions rendered
+//!   once for listings), and [`domain::bank::Bank`], which ties them to
+//!   storage.
 //! - [`store`]: SQLite, the only module with SQL: a read pool, one writer
 //!   thread with group commit, and the embedded migrations.
 //! - [`error`]: the one error type and its one mapping to `tonic::Status`.

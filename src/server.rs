@@ -22,9 +22,11 @@ use crate::{
         admission::AdmissionLayer,
         auth::AdminToken,
         call_telemetry::CallTelemetryLayer,
+        convert,
         cors::{InvalidOrigin, cors_layer},
         panic_guard::PanicGuardLayer,
         service::QuestionBankService,
+        wire::question_bank_server::QuestionBankServer,
     },
     config::{Config, TlsFiles},
     domain::{
@@ -33,7 +35,7 @@ use crate::{
         question::Question,
     },
     metrics::{Metrics, serve_metrics},
-    pb::{self, question_bank_server::QuestionBankServer},
+    pb,
     store::{Store, StoreError, StoreSettings, WriteHealth},
 };
 
@@ -141,6 +143,7 @@ pub async fn serve_with_metrics(
     // Opening migrates and may load the bank: file I/O, so off the async workers.
     let store_settings = StoreSettings {
         busy_timeout: config.limits.db_busy_timeout,
+        card_format: Some(convert::card_format()),
     };
     let store = tokio::task::spawn_blocking(move || {
         Store::open_with(&db_path, &initial_bank, &store_settings)

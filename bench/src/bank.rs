@@ -8,8 +8,9 @@ use std::{
 };
 
 use qbank::{
+    api::convert::card_format,
     domain::question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
-    store::Store,
+    store::{Store, StoreSettings},
 };
 
 use crate::BenchResult;
@@ -227,9 +228,14 @@ pub(crate) fn build(path: &Path, size: usize) -> BenchResult<()> {
     {
         return Err(format!("generated an invalid question: {invalid:?}").into());
     }
-    // Opening a new database loads the bank in one transaction; dropping the
-    // handle stops its writer, so the server child finds the file at rest.
-    drop(Store::open(path, &questions)?);
+    // Opening a new database loads the bank in one transaction and renders
+    // the cards as the server would, so the server child finds them ready;
+    // dropping the handle stops its writer, leaving the file at rest.
+    let settings = StoreSettings {
+        card_format: Some(card_format()),
+        ..StoreSettings::default()
+    };
+    drop(Store::open_with(path, &questions, &settings)?);
     Ok(())
 }
 

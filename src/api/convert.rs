@@ -2,12 +2,22 @@
 //! knows both. Incoming messages are destructured completely, so a field added
 //! to the proto breaks the build here instead of being ignored.
 
+use std::{
+    sync::LazyLock,
+    time::{Duration, SystemTime},
+};
+
+use prost::Message as _;
+use sha2::{Digest as _, Sha256};
+
+use super::wire;
 use crate::{
     domain::{
         bank::{ListPage, ListQuery},
+        card::{Card, CardFormat},
         limits,
         listing::{QuestionFilter, page_size},
-        question::{Difficulty, Question, QuestionType},
+        question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
         submission::{Attempt, Submission},
         validation::{FieldError, check_length, check_question_id},
     },
@@ -201,21 +211,97 @@ pub fn question_to_proto(question: Question, view: View) -> pb::Question {
     }
 }
 
-/// A page of questions as a caller with `view` may see it.
-pub fn list_page_to_proto(page: ListPage, view: View) -> pb::ListQuestionsResponse {
+/// A page of questions on the wire, each encoded in `view`.
+pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQuestionsReply {
     let ListPage {
         questions,
         next_page_token,
         total_size,
     } = page;
-    pb::ListQuestionsResponse {
-        questions: questions
+    wire_reply(
+        questions
             .into_iter()
-            .map(|question| question_to_proto(question, view))
+            .map(|question| question_to_proto(question, view).encode_to_vec())
             .collect(),
+        next_page_token,
+        total_size,
+    )
+}
+
+/// A page of cards on the wire: each card already is an encoded BASIC-view
+/// question (see [`card_format`]).
+pub fn card_page_to_wire(page: ListPage<Card>) -> wire::ListQuestionsReply {
+    let ListPage {
+        questions,
+        next_page_token,
+        total_size,
+    } = page;
+    wire_reply(
+        questions.into_iter().map(|card| card.rendered).collect(),
+        next_page_token,
+        total_size,
+    )
+}
+
+fn wire_reply(
+    encoded_questions: Vec<Vec<u8>>,
+    next_page_token: Option<String>,
+    total_size: u64,
+) -> wire::ListQuestionsReply {
+    wire::ListQuestionsReply {
+        questions: encoded_questions,
         next_page_token: next_page_token.unwrap_or_default(),
         // A bank of over two billion questions is not a SQLite bank.
         total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
+    }
+}
+
+/// Cards as ListQuestions sends them: the question in the BASIC view,
+/// encoded as a `qbank.v1.Question`.
+///
+/// The fingerprint covers this release, the contract, and the rendering of a
+/// probe question that sets every field, so stored cards are rendered again
+/// whenever any of them could have changed what a card holds.
+pub fn card_format() -> CardFormat {
+    static FINGERPRINT: LazyLock<[u8; 32]> = LazyLock::new(|| {
+        let mut hasher = Sha256::new();
+        hasher.update(env!("CARGO_PKG_VERSION"));
+        hasher.update(pb::FILE_DESCRIPTOR_SET);
+        hasher.update(render_card(&probe_question()));
+        hasher.finalize().into()
+    });
+    CardFormat {
+        fingerprint: *FINGERPRINT,
+        render: render_card,
+    }
+}
+
+fn render_card(question: &Question) -> Vec<u8> {
+    question_to_proto(question.clone(), View::Basic).encode_to_vec()
+}
+
+/// A question with every field set, for the card format's fingerprint.
+fn probe_question() -> Question {
+    let time = SystemTime::UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456);
+    Question {
+        id: "probe".into(),
+        question_type: QuestionType::MultipleChoice,
+        stem: "stem".into(),
+        choices: vec![Choice {
+            key: "A".into(),
+            text: "text".into(),
+        }],
+        answer: AnswerKey {
+            correct_choice_keys: vec!["A".into()],
+            explanation: "explanation".into(),
+        },
+        difficulty: Difficulty::Hard,
+        category: "category".into(),
+        tags: vec!["tag".into()],
+        language: "en".into(),
+        revision: 2,
+        create_time: time,
+        update_time: time,
     }
 }
 

@@ -5,11 +5,14 @@ use tonic::{Request, Response, Status};
 
 use super::{
     auth::{AdminToken, authorize_view},
-    convert::{GetQuestion, ListQuestions, list_page_to_proto, question_to_proto},
+    convert::{
+        GetQuestion, ListQuestions, View, card_page_to_wire, list_page_to_wire, question_to_proto,
+    },
+    wire::{self, question_bank_server::QuestionBank},
 };
 use crate::{
     domain::{bank::Bank, submission::Submission},
-    pb::{self, question_bank_server::QuestionBank},
+    pb,
 };
 
 /// The gRPC face of a [`Bank`].
@@ -32,12 +35,18 @@ impl QuestionBank for QuestionBankService {
     async fn list_questions(
         &self,
         request: Request<pb::ListQuestionsRequest>,
-    ) -> Result<Response<pb::ListQuestionsResponse>, Status> {
+    ) -> Result<Response<wire::ListQuestionsReply>, Status> {
         let (metadata, _, message) = request.into_parts();
         let ListQuestions { query, view } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
-        let page = self.bank.list(query).await?;
-        Ok(Response::new(list_page_to_proto(page, view)))
+        // A card is exactly the BASIC view of its question; without cards
+        // (a read-only database from another release), questions are encoded.
+        let reply = if view == View::Basic && self.bank.has_cards() {
+            card_page_to_wire(self.bank.list_cards(query).await?)
+        } else {
+            list_page_to_wire(self.bank.list(query).await?, view)
+        };
+        Ok(Response::new(reply))
     }
 
     async fn get_question(

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::{
+    card::Card,
     grading::{grade, resolve_choice_keys},
     listing::QuestionFilter,
     page_token::PageTokenCodec,
@@ -13,7 +14,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    store::{Recorded, Store},
+    store::{Page, Recorded, Store},
 };
 
 /// A ListQuestions request, validated.
@@ -27,11 +28,11 @@ pub struct ListQuery {
     pub page_token: String,
 }
 
-/// One page of questions.
+/// One page of questions, or of their cards.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListPage {
-    /// The questions, in id order.
-    pub questions: Vec<Question>,
+pub struct ListPage<T> {
+    /// The questions (or cards), in question id order.
+    pub questions: Vec<T>,
     /// The token for the next page; `None` on the last page.
     pub next_page_token: Option<String>,
     /// Matches in all pages.
@@ -60,31 +61,62 @@ impl Bank {
     }
 
     /// One page of the questions matching the query's filter.
-    pub async fn list(&self, query: ListQuery) -> Result<ListPage, Error> {
-        let ListQuery {
-            filter,
-            page_size,
-            page_token,
-        } = query;
-        let after = if page_token.is_empty() {
+    pub async fn list(&self, query: ListQuery) -> Result<ListPage<Question>, Error> {
+        let (filter, after) = self.page_start(&query)?;
+        let page = self
+            .store
+            .list(filter.clone(), after, query.page_size)
+            .await?;
+        Ok(self.finish_page(&filter, page, |question| &question.id))
+    }
+
+    /// Whether [`Bank::list_cards`] can serve: every question's card is
+    /// stored in the server's card format.
+    pub fn has_cards(&self) -> bool {
+        self.store.has_cards()
+    }
+
+    /// [`Bank::list`], but the questions' cards: the same page, the same
+    /// tokens, for callers that may only see what a card shows.
+    pub async fn list_cards(&self, query: ListQuery) -> Result<ListPage<Card>, Error> {
+        let (filter, after) = self.page_start(&query)?;
+        let page = self
+            .store
+            .list_cards(filter.clone(), after, query.page_size)
+            .await?;
+        Ok(self.finish_page(&filter, page, |card| &card.question_id))
+    }
+
+    /// The query's filter, and the id its page starts after.
+    fn page_start(&self, query: &ListQuery) -> Result<(QuestionFilter, Option<String>), Error> {
+        let after = if query.page_token.is_empty() {
             None
         } else {
             let last_id = self
                 .page_tokens
-                .decode(&filter, &page_token)
+                .decode(&query.filter, &query.page_token)
                 .map_err(|error| FieldError::new("page_token", error.to_string()))?;
             Some(last_id)
         };
-        let page = self.store.list(filter.clone(), after, page_size).await?;
-        let next_page_token = match page.questions.last() {
-            Some(last) if page.has_more => Some(self.page_tokens.encode(&filter, &last.id)),
+        Ok((query.filter.clone(), after))
+    }
+
+    /// The page with the token for the next one, signed for `filter`.
+    fn finish_page<T>(
+        &self,
+        filter: &QuestionFilter,
+        page: Page<T>,
+        question_id: fn(&T) -> &str,
+    ) -> ListPage<T> {
+        let next_page_token = match page.entries.last() {
+            Some(last) if page.has_more => Some(self.page_tokens.encode(filter, question_id(last))),
             _ => None,
         };
-        Ok(ListPage {
-            questions: page.questions,
+        ListPage {
+            questions: page.entries,
             next_page_token,
             total_size: page.total_size,
-        })
+        }
     }
 
     /// Grades `submission` and records the attempt durably. A retry with the

@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod bank_file;
+pub mod card;
 pub mod grading;
 pub mod limits;
 pub mod listing;

@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument as _;
 
 use crate::domain::{
+    card::{Card, CardFormat},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::Question,
@@ -100,11 +101,12 @@ pub enum Recorded {
     Existing(Attempt),
 }
 
-/// One page of a listing, and how many questions match in all pages.
+/// One page of a listing (of questions, or of their cards), and how many
+/// questions match in all pages.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuestionPage {
-    /// At most the requested number of questions, in id order.
-    pub questions: Vec<Question>,
+pub struct Page<T> {
+    /// At most the requested number of entries, in question id order.
+    pub entries: Vec<T>,
     /// Whether questions follow the last one of this page.
     pub has_more: bool,
     /// Matches in all pages.
@@ -126,12 +128,16 @@ pub enum WriteHealth {
 pub struct StoreSettings {
     /// How long an operation waits for a lock held elsewhere before `Busy`.
     pub busy_timeout: Duration,
+    /// How to render each question's card, so listings can serve
+    /// [`Store::list_cards`]. `None` keeps whatever cards are stored unused.
+    pub card_format: Option<CardFormat>,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             busy_timeout: Duration::from_secs(5),
+            card_format: None,
         }
     }
 }
@@ -145,6 +151,7 @@ pub struct Store {
     page_token_key: [u8; SIGNING_KEY_LEN],
     total_sizes: TotalSizes,
     scan_turns: std::sync::Arc<tokio::sync::Semaphore>,
+    has_cards: bool,
 }
 
 /// How many questions match each filter, remembered between pages.
@@ -200,6 +207,10 @@ impl Store {
         let (mut connection, access) = sqlite::open_writer(path, settings.busy_timeout)?;
         schema::migrate(&mut connection)?;
         sqlite::load_initial_bank(&mut connection, initial_bank)?;
+        let has_cards = match &settings.card_format {
+            Some(format) => sqlite::prepare_cards(&mut connection, &access, format)?,
+            None => false,
+        };
         let page_token_key = sqlite::page_token_key(&mut connection)?;
         let readers = sqlite::open_readers(path, &access, settings.busy_timeout)?;
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE_CAPACITY);
@@ -212,6 +223,7 @@ impl Store {
             page_token_key,
             total_sizes: TotalSizes::default(),
             scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
+            has_cards,
         })
     }
 
@@ -232,6 +244,39 @@ impl Store {
     }
 
     /// Up to `limit` questions matching `filter` with ids after `after`.
+    pub async fn list(
+        &self,
+        filter: QuestionFilter,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Question>, StoreError> {
+        self.page(filter, after, limit, sqlite::QUESTIONS).await
+    }
+
+    /// Whether every question's card is stored in the format this store was
+    /// opened with, so [`Store::list_cards`] can serve. Not when the format
+    /// changed and the file is read-only, or no format was given.
+    pub fn has_cards(&self) -> bool {
+        self.has_cards
+    }
+
+    /// [`Store::list`], but the questions' cards: a page copies stored bytes
+    /// instead of decoding each question.
+    pub async fn list_cards(
+        &self,
+        filter: QuestionFilter,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Page<Card>, StoreError> {
+        if !self.has_cards {
+            return Err(StoreError::Internal(
+                "cards were asked for, but they are not rendered in this database".into(),
+            ));
+        }
+        self.page(filter, after, limit, sqlite::CARDS).await
+    }
+
+    /// One page of `entries`.
     ///
     /// A page whose every row is a match (an index range, see
     /// [`sqlite::is_index_range`]) of an already counted filter reads at most
@@ -239,12 +284,13 @@ impl Store {
     /// measured 10–20% cheaper than the hop to a blocking thread. Anything
     /// that may scan (a first count, a filter checked row by row) takes a
     /// turn on a blocking thread so it never stalls the async workers.
-    pub async fn list(
+    async fn page<T: Send + 'static>(
         &self,
         filter: QuestionFilter,
         after: Option<String>,
         limit: usize,
-    ) -> Result<QuestionPage, StoreError> {
+        entries: sqlite::Entries<T>,
+    ) -> Result<Page<T>, StoreError> {
         let filter_key = filter.canonical_bytes();
         let known = self.total_sizes.get(&filter_key);
         if known.is_some() && sqlite::is_index_range(&filter) {
@@ -254,6 +300,7 @@ impl Store {
                 after.as_deref(),
                 limit,
                 known,
+                entries,
             );
         }
         let readers = self.readers.clone();
@@ -274,6 +321,7 @@ impl Store {
                 after.as_deref(),
                 limit,
                 known,
+                entries,
             )?;
             if known.is_none() {
                 total_sizes.insert(filter_key, page.total_size);
@@ -352,5 +400,90 @@ fn from_unix_micros(micros: i64) -> SystemTime {
         SystemTime::UNIX_EPOCH + magnitude
     } else {
         SystemTime::UNIX_EPOCH - magnitude
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::domain::bank_file::{BUNDLED_BANK, parse};
+
+    fn render_a(question: &Question) -> Vec<u8> {
+        format!("a:{}", question.id).into_bytes()
+    }
+
+    fn render_b(question: &Question) -> Vec<u8> {
+        format!("b:{}", question.id).into_bytes()
+    }
+
+    fn settings(render: fn(&Question) -> Vec<u8>, fingerprint: u8) -> StoreSettings {
+        StoreSettings {
+            card_format: Some(CardFormat {
+                fingerprint: [fingerprint; 32],
+                render,
+            }),
+            ..StoreSettings::default()
+        }
+    }
+
+    async fn all_cards(store: &Store) -> Vec<String> {
+        let page = store
+            .list_cards(QuestionFilter::default(), None, 100)
+            .await
+            .expect("list cards");
+        page.entries
+            .into_iter()
+            .map(|card| String::from_utf8(card.rendered).expect("test cards are text"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn cards_of_another_format_are_rendered_again_unless_the_file_is_read_only() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("qbank.db");
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
+        let expected = |prefix: &str| -> Vec<String> {
+            let mut ids: Vec<&str> = bank.iter().map(|question| question.id.as_str()).collect();
+            ids.sort_unstable();
+            ids.iter().map(|id| format!("{prefix}:{id}")).collect()
+        };
+
+        let first = Store::open_with(&path, &bank, &settings(render_a, 1)).expect("open");
+        let rendered_first = all_cards(&first).await;
+        drop(first);
+        let second = Store::open_with(&path, &[], &settings(render_b, 2)).expect("reopen");
+        let rendered_again = all_cards(&second).await;
+        drop(second);
+        let (mut connection, _) =
+            sqlite::open_writer(&path, Duration::from_secs(1)).expect("a connection");
+        let read_only = sqlite::Access::ReadOnly { uri: String::new() };
+        let format_a = settings(render_a, 1).card_format.expect("a format");
+        let current_when_read_only =
+            sqlite::prepare_cards(&mut connection, &read_only, &format_a).expect("check the cards");
+        drop(connection);
+        let unchanged = Store::open_with(&path, &[], &settings(render_b, 2)).expect("reopen");
+
+        assert_eq!(rendered_first, expected("a"));
+        assert_eq!(rendered_again, expected("b"));
+        assert!(!current_when_read_only);
+        assert_eq!(all_cards(&unchanged).await, expected("b"));
+    }
+
+    #[tokio::test]
+    async fn a_store_opened_without_a_card_format_has_no_cards() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
+
+        let store = Store::open(&dir.path().join("qbank.db"), &bank).expect("open");
+
+        assert!(!store.has_cards());
+        assert!(
+            store
+                .list_cards(QuestionFilter::default(), None, 10)
+                .await
+                .is_err()
+        );
     }
 }

@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_tag_listing_index.sql")),
+    M::up(include_str!("../../migrations/0003_question_cards.sql")),
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -9,8 +9,9 @@ use rusqlite::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{QuestionPage, Recorded, StoreError, from_unix_micros, to_unix_micros};
+use super::{Page, Recorded, StoreError, from_unix_micros, to_unix_micros};
 use crate::domain::{
+    card::{Card, CardFormat},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
@@ -52,6 +53,8 @@ const STATEMENT_CACHE_CAPACITY: usize = 64;
 
 const INITIAL_BANK_LOADED: &str = "initial_bank_loaded";
 const PAGE_TOKEN_KEY: &str = "page_token_key";
+/// The fingerprint of the format the stored cards were rendered in.
+const CARD_FORMAT: &str = "card_format";
 
 impl From<r2d2::Error> for StoreError {
     fn from(error: r2d2::Error) -> Self {
@@ -303,6 +306,60 @@ fn stored_page_token_key(
         .transpose()
 }
 
+/// Makes sure every question's card is stored in `format`, and says whether
+/// they are. Cards of another format (another qbank release or contract) are
+/// rendered again, all in one transaction; a read-only file keeps them and
+/// listings decode questions instead.
+pub(super) fn prepare_cards(
+    connection: &mut Connection,
+    access: &Access,
+    format: &CardFormat,
+) -> Result<bool, StoreError> {
+    if stored_card_format(connection)? == Some(format.fingerprint) {
+        return Ok(true);
+    }
+    if *access != Access::ReadWrite {
+        tracing::warn!(
+            "the stored cards are out of date and the file is read-only: listings decode every question"
+        );
+        return Ok(false);
+    }
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    transaction.execute("DELETE FROM question_cards", [])?;
+    let mut rendered = 0_usize;
+    {
+        let mut questions =
+            transaction.prepare(&format!("SELECT {QUESTION_COLUMNS} FROM questions q"))?;
+        let mut insert_card = transaction
+            .prepare("INSERT INTO question_cards (question_id, card) VALUES (?1, ?2)")?;
+        for question in questions.query_map([], question_from_row)? {
+            let question = question?;
+            insert_card.execute(params![question.id, (format.render)(&question)])?;
+            rendered += 1;
+        }
+    }
+    transaction.execute(
+        "INSERT INTO server_state (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![CARD_FORMAT, format.fingerprint.as_slice()],
+    )?;
+    transaction.commit()?;
+    tracing::info!(questions = rendered, "rendered the questions' cards");
+    Ok(true)
+}
+
+fn stored_card_format(connection: &Connection) -> Result<Option<[u8; 32]>, StoreError> {
+    let stored: Option<Vec<u8>> = connection
+        .query_row(
+            "SELECT value FROM server_state WHERE name = ?1",
+            [CARD_FORMAT],
+            |row| row.get(0),
+        )
+        .optional()?;
+    // A value of another length is no fingerprint this code wrote: render again.
+    Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok()))
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredChoice {
     key: String,
@@ -313,6 +370,9 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|error| StoreError::Internal(error.into()))
 }
 
+/// Stores a question and its tags. Its card follows when the store opens
+/// ([`prepare_cards`]); code that writes questions while serving must also
+/// write their cards in the same transaction, and forget cached counts.
 fn insert_question(connection: &Connection, question: &Question) -> Result<(), StoreError> {
     let choices: Vec<StoredChoice> = question
         .choices
@@ -421,6 +481,50 @@ pub(super) fn question(
     Ok(question)
 }
 
+/// What a listing reads for each matching question.
+pub(super) struct Entries<T> {
+    /// The selected columns, from `q` (questions) or `c` (question_cards).
+    columns: &'static str,
+    /// Whether the columns come from `questions`, which a tagged listing
+    /// otherwise only joins for filters its index does not cover.
+    reads_questions: bool,
+    /// Whether the columns come from `question_cards`.
+    reads_cards: bool,
+    from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
+}
+
+// Derived, these would require `T: Clone`; only the function pointer is copied.
+impl<T> Clone for Entries<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Entries<T> {}
+
+/// Whole questions, decoded from their columns.
+pub(super) const QUESTIONS: Entries<Question> = Entries {
+    columns: QUESTION_COLUMNS,
+    reads_questions: true,
+    reads_cards: false,
+    from_row: question_from_row,
+};
+
+/// The questions' cards, as stored.
+pub(super) const CARDS: Entries<Card> = Entries {
+    columns: "c.question_id, c.card",
+    reads_questions: false,
+    reads_cards: true,
+    from_row: card_from_row,
+};
+
+fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
+    Ok(Card {
+        question_id: row.get(0)?,
+        rendered: row.get(1)?,
+    })
+}
+
 /// The rows a listing walks, and how: the `FROM` and `WHERE` clauses for a
 /// filter, its bound values, and the column its pages are ordered and keyed
 /// by. Values are always bound, never spliced into the SQL text.
@@ -432,15 +536,22 @@ struct ListingQuery {
 }
 
 impl ListingQuery {
-    fn new(filter: &QuestionFilter) -> Self {
+    /// The walk for `filter`, joining `questions` only where `with_questions`
+    /// or the filter needs its columns.
+    fn new(filter: &QuestionFilter, with_questions: bool) -> Self {
         let mut query = match filter.tags.split_first() {
-            // A tag is the most selective filter there is, so a tagged listing
-            // walks that tag's rows in id order (with the category when one is
+            // A tag is usually the narrowest filter, so a tagged listing walks
+            // that tag's rows in id order (with the category when one is
             // given: the (tag, category, question_id) index) and joins each to
-            // its question. CROSS JOIN fixes that order for the planner.
+            // its question when needed. CROSS JOIN fixes that order for the
+            // planner.
             Some((first_tag, other_tags)) => {
                 let mut query = Self {
-                    from: "question_tags t CROSS JOIN questions q ON q.id = t.question_id",
+                    from: if with_questions || !is_index_range(filter) {
+                        "question_tags t CROSS JOIN questions q ON q.id = t.question_id"
+                    } else {
+                        "question_tags t"
+                    },
                     conditions: Vec::new(),
                     values: Vec::new(),
                     order_key: "t.question_id",
@@ -453,7 +564,7 @@ impl ListingQuery {
                     let parameter = query.bind(Value::Text(tag.clone()));
                     query.conditions.push(format!(
                         "EXISTS (SELECT 1 FROM question_tags o \
-                         WHERE o.tag = {parameter} AND o.question_id = q.id)"
+                         WHERE o.tag = {parameter} AND o.question_id = t.question_id)"
                     ));
                 }
                 query
@@ -515,18 +626,19 @@ pub(super) fn is_index_range(filter: &QuestionFilter) -> bool {
         && filter.language.is_none()
 }
 
-/// One keyset page: an index seek past `after`, then at most `limit + 1` rows
-/// (the extra row only tells whether another page follows). The count runs in
-/// the same read transaction, so page and total agree.
-pub(super) fn list(
+/// One keyset page of `entries`: an index seek past `after`, then at most
+/// `limit + 1` rows (the extra row only tells whether another page follows).
+/// The count runs in the same read transaction, so page and total agree.
+pub(super) fn list<T>(
     connection: &mut Connection,
     filter: &QuestionFilter,
     after: Option<&str>,
     limit: usize,
     known_total_size: Option<u64>,
-) -> Result<QuestionPage, StoreError> {
+    entries: Entries<T>,
+) -> Result<Page<T>, StoreError> {
     let transaction = connection.transaction()?;
-    let mut query = ListingQuery::new(filter);
+    let mut query = ListingQuery::new(filter, entries.reads_questions);
     // Counting visits every match, so a known count is not recounted.
     let total_size = match known_total_size {
         Some(total_size) => total_size,
@@ -547,22 +659,31 @@ pub(super) fn list(
             .push(format!("{} > {parameter}", query.order_key));
     }
     let limit_parameter = query.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let cards = if entries.reads_cards {
+        format!(
+            " CROSS JOIN question_cards c ON c.question_id = {}",
+            query.order_key
+        )
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT {QUESTION_COLUMNS} FROM {} {} ORDER BY {} LIMIT {limit_parameter}",
+        "SELECT {} FROM {}{cards} {} ORDER BY {} LIMIT {limit_parameter}",
+        entries.columns,
         query.from,
         query.where_clause(),
         query.order_key,
     );
-    let mut questions = Vec::with_capacity(limit + 1);
+    let mut page = Vec::with_capacity(limit + 1);
     let mut statement = transaction.prepare_cached(&sql)?;
-    for question in statement.query_map(params_from_iter(&query.values), question_from_row)? {
-        questions.push(question?);
+    for entry in statement.query_map(params_from_iter(&query.values), entries.from_row)? {
+        page.push(entry?);
     }
     drop(statement);
-    let has_more = questions.len() > limit;
-    questions.truncate(limit);
-    Ok(QuestionPage {
-        questions,
+    let has_more = page.len() > limit;
+    page.truncate(limit);
+    Ok(Page {
+        entries: page,
         has_more,
         total_size,
     })

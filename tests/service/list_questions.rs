@@ -303,6 +303,33 @@ async fn the_basic_view_never_carries_answers() {
 }
 
 #[tokio::test]
+async fn a_listed_question_is_exactly_what_get_question_returns() {
+    let app = spawn_app_with_generated_bank(40).await;
+    let unfiltered = pb::ListQuestionsRequest {
+        page_size: 100,
+        ..Default::default()
+    };
+    let tagged = pb::ListQuestionsRequest {
+        page_size: 100,
+        category: "llm".into(),
+        tags: vec!["every-2".into()],
+        ..Default::default()
+    };
+
+    for request in [unfiltered, tagged] {
+        let listed = app.list(request).await.expect("list").questions;
+        assert!(!listed.is_empty());
+        for question in listed {
+            let fetched = app
+                .get(&question.id)
+                .await
+                .expect("get the listed question");
+            assert_eq!(question, fetched);
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_full_view_needs_the_admin_token() {
     let app = spawn_app().await;
     let full = pb::ListQuestionsRequest {

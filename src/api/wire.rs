@@ -1,0 +1,70 @@
+//! ListQuestions' reply as it goes on the wire, and the server generated for it.
+//!
+//! `ListQuestionsReply` encodes to exactly the bytes of a
+//! `pb::ListQuestionsResponse` with the same content: protobuf encodes an
+//! embedded message and a `bytes` field the same way (a length-delimited
+//! field), so a question encoded once, when it is stored, is copied into each
+//! page that shows it instead of being rebuilt and re-encoded. Clients still
+//! decode the contract's `ListQuestionsResponse`.
+
+/// `qbank.v1.ListQuestionsResponse`, with each question already encoded as a
+/// `qbank.v1.Question`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ListQuestionsReply {
+    /// Each an encoded `qbank.v1.Question`, in id order.
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    pub questions: Vec<Vec<u8>>,
+    /// As in `ListQuestionsResponse`.
+    #[prost(string, tag = "2")]
+    pub next_page_token: String,
+    /// As in `ListQuestionsResponse`.
+    #[prost(int32, tag = "3")]
+    pub total_size: i32,
+}
+
+#[allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/qbank.v1.QuestionBank.rs"));
+}
+
+pub use generated::question_bank_server;
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+
+    use super::*;
+    use crate::pb;
+
+    #[test]
+    fn a_reply_encodes_exactly_as_the_contract_s_response() {
+        let questions = vec![
+            pb::Question {
+                id: "q-1".into(),
+                stem: "什么是 RLHF？".into(),
+                tags: vec!["rlhf".into()],
+                ..Default::default()
+            },
+            pb::Question {
+                id: "q-2".into(),
+                choices: vec![pb::Choice {
+                    key: "A".into(),
+                    text: "对".into(),
+                }],
+                ..Default::default()
+            },
+        ];
+        let response = pb::ListQuestionsResponse {
+            questions: questions.clone(),
+            next_page_token: "token".into(),
+            total_size: 7,
+        };
+        let reply = ListQuestionsReply {
+            questions: questions.iter().map(|q| q.encode_to_vec()).collect(),
+            next_page_token: "token".into(),
+            total_size: 7,
+        };
+
+        assert_eq!(reply.encode_to_vec(), response.encode_to_vec());
+    }
+}

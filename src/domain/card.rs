@@ -1,0 +1,37 @@
+//! Cards: each question rendered once, as a listing shows it to callers
+//! without answer rights, and kept beside the question.
+//!
+//! A page of a listing is then a copy of stored bytes per question instead of
+//! decoding each question's columns and encoding it again. The transport
+//! layer decides what a card contains and renders it; the domain and storage
+//! only carry it, never look inside.
+
+use super::question::Question;
+
+/// One question's card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// The question it shows.
+    pub question_id: String,
+    /// The rendering, opaque outside the layer that made it.
+    pub rendered: Vec<u8>,
+}
+
+/// How cards are rendered, and which rendering that is.
+#[derive(Debug, Clone, Copy)]
+pub struct CardFormat {
+    /// Identifies the rendering. Cards stored under another fingerprint are
+    /// rendered again when the database is opened writable.
+    pub fingerprint: [u8; 32],
+    /// Renders one question's card.
+    pub render: fn(&Question) -> Vec<u8>,
+}
+
+impl PartialEq for CardFormat {
+    /// Two formats that render alike are the same format.
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+    }
+}
+
+impl Eq for CardFormat {}
