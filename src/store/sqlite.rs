@@ -637,12 +637,20 @@ pub(super) fn list<T>(
     known_total_size: Option<u64>,
     entries: Entries<T>,
 ) -> Result<Page<T>, StoreError> {
-    let transaction = connection.transaction()?;
+    // A count and its page read one snapshot. A page alone needs no explicit
+    // transaction (its one statement is one), which saves a BEGIN and COMMIT.
+    let transaction;
+    let reader: &Connection = if known_total_size.is_none() {
+        transaction = connection.transaction()?;
+        &transaction
+    } else {
+        connection
+    };
     let mut query = ListingQuery::new(filter, entries.reads_questions);
     // Counting visits every match, so a known count is not recounted.
     let total_size = match known_total_size {
         Some(total_size) => total_size,
-        None => transaction
+        None => reader
             .prepare_cached(&format!(
                 "SELECT COUNT(*) FROM {} {}",
                 query.from,
@@ -675,7 +683,7 @@ pub(super) fn list<T>(
         query.order_key,
     );
     let mut page = Vec::with_capacity(limit + 1);
-    let mut statement = transaction.prepare_cached(&sql)?;
+    let mut statement = reader.prepare_cached(&sql)?;
     for entry in statement.query_map(params_from_iter(&query.values), entries.from_row)? {
         page.push(entry?);
     }
