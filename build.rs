@@ -4,9 +4,9 @@
 //! reflection service serves it; `compile_fds` does not write it for us.
 //!
 //! The server side of `qbank.v1.QuestionBank` is generated a second time, by
-//! hand (`tonic_build::manual`), so that ListQuestions can answer with
-//! `api::wire::ListQuestionsReply`: the same bytes on the wire as
-//! `ListQuestionsResponse`, but with each question already encoded.
+//! hand (`tonic_build::manual`), so that ListQuestions and GetQuestion can
+//! answer with questions encoded before they were asked for (see
+//! `src/api/wire.rs`): the same bytes on the wire as the contract's messages.
 
 use std::{env, fs, path::PathBuf};
 
@@ -36,13 +36,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// `qbank.v1.QuestionBank` as the contract declares it, but for the Rust type
 /// ListQuestions answers with. Method and route names must match the proto.
 fn question_bank_server() -> tonic_build::manual::Service {
-    let method = |name: &str, route: &str, input: &str, output: &str| {
+    let method = |name: &str, route: &str, input: &str, output: &str, codec: &str| {
         tonic_build::manual::Method::builder()
             .name(name)
             .route_name(route)
             .input_type(input)
             .output_type(output)
-            .codec_path("tonic_prost::ProstCodec")
+            .codec_path(codec)
             .build()
     };
     tonic_build::manual::Service::builder()
@@ -53,18 +53,21 @@ fn question_bank_server() -> tonic_build::manual::Service {
             "ListQuestions",
             "crate::pb::ListQuestionsRequest",
             "crate::api::wire::ListQuestionsReply",
+            "tonic_prost::ProstCodec",
         ))
         .method(method(
             "get_question",
             "GetQuestion",
             "crate::pb::GetQuestionRequest",
-            "crate::pb::Question",
+            "crate::api::wire::EncodedQuestion",
+            "crate::api::wire::PreEncodedCodec",
         ))
         .method(method(
             "submit_answer",
             "SubmitAnswer",
             "crate::pb::SubmitAnswerRequest",
             "crate::pb::SubmitAnswerResponse",
+            "tonic_prost::ProstCodec",
         ))
         .build()
 }

@@ -211,6 +211,17 @@ pub fn question_to_proto(question: Question, view: View) -> pb::Question {
     }
 }
 
+/// A question on the wire in `view`.
+pub fn question_to_wire(question: Question, view: View) -> wire::EncodedQuestion {
+    wire::EncodedQuestion(question_to_proto(question, view).encode_to_vec())
+}
+
+/// A card on the wire: it already is an encoded BASIC-view question (see
+/// [`card_format`]).
+pub fn card_to_wire(card: Card) -> wire::EncodedQuestion {
+    wire::EncodedQuestion(card.rendered)
+}
+
 /// A page of questions on the wire, each encoded in `view`.
 pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQuestionsReply {
     let ListPage {

@@ -6,7 +6,8 @@ use tonic::{Request, Response, Status};
 use super::{
     auth::{AdminToken, authorize_view},
     convert::{
-        GetQuestion, ListQuestions, View, card_page_to_wire, list_page_to_wire, question_to_proto,
+        GetQuestion, ListQuestions, View, card_page_to_wire, card_to_wire, list_page_to_wire,
+        question_to_wire,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
@@ -52,12 +53,16 @@ impl QuestionBank for QuestionBankService {
     async fn get_question(
         &self,
         request: Request<pb::GetQuestionRequest>,
-    ) -> Result<Response<pb::Question>, Status> {
+    ) -> Result<Response<wire::EncodedQuestion>, Status> {
         let (metadata, _, message) = request.into_parts();
         let GetQuestion { id, view } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
-        let question = self.bank.question(&id)?;
-        Ok(Response::new(question_to_proto(question, view)))
+        let encoded = if view == View::Basic && self.bank.has_cards() {
+            card_to_wire(self.bank.question_card(&id)?)
+        } else {
+            question_to_wire(self.bank.question(&id)?, view)
+        };
+        Ok(Response::new(encoded))
     }
 
     async fn submit_answer(

@@ -1,11 +1,22 @@
-//! ListQuestions' reply as it goes on the wire, and the server generated for it.
+//! Replies that carry questions encoded before they were asked for (stored
+//! cards, see `domain::card`), and the server generated for them.
 //!
 //! `ListQuestionsReply` encodes to exactly the bytes of a
 //! `pb::ListQuestionsResponse` with the same content: protobuf encodes an
 //! embedded message and a `bytes` field the same way (a length-delimited
 //! field), so a question encoded once, when it is stored, is copied into each
-//! page that shows it instead of being rebuilt and re-encoded. Clients still
-//! decode the contract's `ListQuestionsResponse`.
+//! page that shows it instead of being rebuilt and re-encoded. GetQuestion's
+//! `EncodedQuestion` goes out as its bytes through [`PreEncodedCodec`].
+//! Clients still decode the contract's messages.
+
+use std::marker::PhantomData;
+
+use prost::bytes::BufMut as _;
+use tonic::{
+    Status,
+    codec::{Codec, EncodeBuf, Encoder},
+};
+use tonic_prost::ProstDecoder;
 
 /// `qbank.v1.ListQuestionsResponse`, with each question already encoded as a
 /// `qbank.v1.Question`.
@@ -20,6 +31,50 @@ pub struct ListQuestionsReply {
     /// As in `ListQuestionsResponse`.
     #[prost(int32, tag = "3")]
     pub total_size: i32,
+}
+
+/// A `qbank.v1.Question`, already encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedQuestion(pub Vec<u8>);
+
+/// GetQuestion's codec: requests decode with prost as usual; the reply, an
+/// [`EncodedQuestion`], is sent as it is.
+#[derive(Debug)]
+pub struct PreEncodedCodec<T, U>(PhantomData<fn() -> (T, U)>);
+
+impl<T, U> Default for PreEncodedCodec<T, U> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<U: prost::Message + Default + Send + 'static> Codec for PreEncodedCodec<EncodedQuestion, U> {
+    type Encode = EncodedQuestion;
+    type Decode = U;
+    type Encoder = CopyEncoder;
+    type Decoder = ProstDecoder<U>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        CopyEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ProstDecoder::default()
+    }
+}
+
+/// Writes an [`EncodedQuestion`]'s bytes unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CopyEncoder;
+
+impl Encoder for CopyEncoder {
+    type Item = EncodedQuestion;
+    type Error = Status;
+
+    fn encode(&mut self, item: EncodedQuestion, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        buf.put_slice(&item.0);
+        Ok(())
+    }
 }
 
 #[allow(missing_docs, unreachable_pub, missing_debug_implementations)]

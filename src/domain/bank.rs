@@ -60,6 +60,13 @@ impl Bank {
             .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
     }
 
+    /// The card of the question with this id, or `NotFound` naming it.
+    pub fn question_card(&self, id: &str) -> Result<Card, Error> {
+        self.store
+            .card(id)?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
+    }
+
     /// One page of the questions matching the query's filter.
     pub async fn list(&self, query: ListQuery) -> Result<ListPage<Question>, Error> {
         let (filter, after) = self.page_start(&query)?;
@@ -70,8 +77,8 @@ impl Bank {
         Ok(self.finish_page(&filter, page, |question| &question.id))
     }
 
-    /// Whether [`Bank::list_cards`] can serve: every question's card is
-    /// stored in the server's card format.
+    /// Whether [`Bank::question_card`] and [`Bank::list_cards`] can serve:
+    /// every question's card is stored in the server's card format.
     pub fn has_cards(&self) -> bool {
         self.store.has_cards()
     }

@@ -260,6 +260,23 @@ impl Store {
         self.has_cards
     }
 
+    /// The card of the question with this id: [`Store::question`] for
+    /// callers that may only see what a card shows, without decoding it.
+    pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
+        self.require_cards()?;
+        sqlite::card(&mut *self.readers.get()?, question_id)
+    }
+
+    fn require_cards(&self) -> Result<(), StoreError> {
+        if self.has_cards {
+            Ok(())
+        } else {
+            Err(StoreError::Internal(
+                "cards were asked for, but they are not rendered in this database".into(),
+            ))
+        }
+    }
+
     /// [`Store::list`], but the questions' cards: a page copies stored bytes
     /// instead of decoding each question.
     pub async fn list_cards(
@@ -268,11 +285,7 @@ impl Store {
         after: Option<String>,
         limit: usize,
     ) -> Result<Page<Card>, StoreError> {
-        if !self.has_cards {
-            return Err(StoreError::Internal(
-                "cards were asked for, but they are not rendered in this database".into(),
-            ));
-        }
+        self.require_cards()?;
         self.page(filter, after, limit, sqlite::CARDS).await
     }
 

@@ -525,6 +525,18 @@ fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
     })
 }
 
+/// The card of the question with this id.
+pub(super) fn card(
+    connection: &mut Connection,
+    question_id: &str,
+) -> Result<Option<Card>, StoreError> {
+    let card = connection
+        .prepare_cached("SELECT question_id, card FROM question_cards WHERE question_id = ?1")?
+        .query_row([question_id], card_from_row)
+        .optional()?;
+    Ok(card)
+}
+
 /// The rows a listing walks, and how: the `FROM` and `WHERE` clauses for a
 /// filter, its bound values, and the column its pages are ordered and keyed
 /// by. Values are always bound, never spliced into the SQL text.

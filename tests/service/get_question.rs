@@ -4,7 +4,8 @@ use qbank::pb;
 use tonic::Code;
 
 use crate::support::{
-    ADMIN_TOKEN, Options, expect_code, expect_invalid_field, spawn_app, spawn_app_with, with_token,
+    ADMIN_TOKEN, Options, expect_code, expect_invalid_field, spawn_app, spawn_app_with,
+    spawn_app_with_generated_bank, with_token,
 };
 
 fn get_request(id: &str, view: pb::QuestionView) -> pb::GetQuestionRequest {
@@ -52,6 +53,22 @@ async fn the_full_view_with_the_admin_token_includes_answer_and_explanation() {
     let answer = question.answer.expect("FULL view carries the answer");
     assert_eq!(answer.correct_choice_keys, ["B"]);
     assert!(answer.explanation.contains("reward hacking"));
+}
+
+#[tokio::test]
+async fn the_basic_view_is_exactly_the_full_view_without_the_answer() {
+    // The BASIC view comes from the question's stored card, the FULL view
+    // from its columns: they must agree on everything but the answer.
+    let app = spawn_app_with_generated_bank(12).await;
+
+    for n in 1..=12 {
+        let id = format!("q-{n:04}");
+        let basic = app.get(&id).await.expect("basic");
+        let mut full = app.get_full(&id).await.expect("full");
+
+        assert!(full.answer.take().is_some());
+        assert_eq!(basic, full);
+    }
 }
 
 #[tokio::test]
