@@ -23,51 +23,86 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("qbank_descriptor.bin"),
         descriptors.encode_to_vec(),
     )?;
+    let server = question_bank_server(&descriptors)?;
     tonic_prost_build::configure().compile_fds(descriptors)?;
     tonic_build::manual::Builder::new()
         .build_client(false)
-        .compile(&[question_bank_server()]);
+        .compile(&[server]);
     // Only the contract can change the generated code; without this line any
     // edit in the package would rerun the build script.
     println!("cargo:rerun-if-changed={PROTO_ROOT}");
     Ok(())
 }
 
-/// `qbank.v1.QuestionBank` as the contract declares it, but for the Rust type
-/// ListQuestions answers with. Method and route names must match the proto.
-fn question_bank_server() -> tonic_build::manual::Service {
-    let method = |name: &str, route: &str, input: &str, output: &str, codec: &str| {
-        tonic_build::manual::Method::builder()
-            .name(name)
-            .route_name(route)
-            .input_type(input)
-            .output_type(output)
-            .codec_path(codec)
-            .build()
-    };
-    tonic_build::manual::Service::builder()
-        .name("QuestionBank")
-        .package("qbank.v1")
-        .method(method(
-            "list_questions",
-            "ListQuestions",
-            "crate::pb::ListQuestionsRequest",
-            "crate::api::wire::ListQuestionsReply",
-            "tonic_prost::ProstCodec",
-        ))
-        .method(method(
-            "get_question",
-            "GetQuestion",
-            "crate::pb::GetQuestionRequest",
-            "crate::api::wire::EncodedQuestion",
-            "crate::api::wire::PreEncodedCodec",
-        ))
-        .method(method(
-            "submit_answer",
-            "SubmitAnswer",
-            "crate::pb::SubmitAnswerRequest",
-            "crate::pb::SubmitAnswerResponse",
-            "tonic_prost::ProstCodec",
-        ))
-        .build()
+/// `qbank.v1.QuestionBank` as the contract declares it: every method, read
+/// from the compiled descriptors so the two cannot drift apart, with the reply
+/// types that carry questions encoded ahead of time swapped in.
+fn question_bank_server(
+    descriptors: &prost_types::FileDescriptorSet,
+) -> Result<tonic_build::manual::Service, Box<dyn std::error::Error>> {
+    let contract = descriptors
+        .file
+        .iter()
+        .filter(|file| file.package() == PACKAGE)
+        .flat_map(|file| &file.service)
+        .find(|service| service.name() == SERVICE)
+        .ok_or("the contract declares no qbank.v1.QuestionBank")?;
+    let mut service = tonic_build::manual::Service::builder()
+        .name(SERVICE)
+        .package(PACKAGE);
+    for method in &contract.method {
+        if method.client_streaming() || method.server_streaming() {
+            return Err(format!(
+                "{} streams: build.rs only generates unary methods",
+                method.name()
+            )
+            .into());
+        }
+        let (output_type, codec) = match method.name() {
+            "ListQuestions" => (
+                "crate::api::wire::ListQuestionsReply".to_owned(),
+                PROST_CODEC,
+            ),
+            "GetQuestion" => (
+                "crate::api::wire::EncodedQuestion".to_owned(),
+                "crate::api::wire::PreEncodedCodec",
+            ),
+            _ => (rust_type(method.output_type())?, PROST_CODEC),
+        };
+        service = service.method(
+            tonic_build::manual::Method::builder()
+                .name(snake_case(method.name()))
+                .route_name(method.name())
+                .input_type(rust_type(method.input_type())?)
+                .output_type(output_type)
+                .codec_path(codec)
+                .build(),
+        );
+    }
+    Ok(service.build())
+}
+
+const PACKAGE: &str = "qbank.v1";
+const SERVICE: &str = "QuestionBank";
+const PROST_CODEC: &str = "tonic_prost::ProstCodec";
+
+/// `.qbank.v1.Question` -> `crate::pb::Question`.
+fn rust_type(proto_type: &str) -> Result<String, String> {
+    proto_type
+        .strip_prefix(".qbank.v1.")
+        .filter(|name| !name.contains('.'))
+        .map(|name| format!("crate::pb::{name}"))
+        .ok_or_else(|| format!("{proto_type} is not a top-level qbank.v1 message"))
+}
+
+/// `ListQuestions` -> `list_questions`, as tonic names the trait method.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    for (index, character) in name.char_indices() {
+        if character.is_ascii_uppercase() && index > 0 {
+            snake.push('_');
+        }
+        snake.push(character.to_ascii_lowercase());
+    }
+    snake
 }
