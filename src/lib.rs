@@ -5,9 +5,10 @@
 //! - [`server`]: the tonic server: services, reflection, health, gRPC-Web,
 //!   shutdown.
 //! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
-//!   [`api::convert`] turns protobuf into domain types and back (with
-//!   [`api::wire`], ListQuestions' pre-encoded reply, the only users of
-//!   [`pb`]), [`api::auth`] checks the admin token. Around every
+//!   [`api::convert`] turns protobuf into domain types and back, and
+//!   [`api::wire`] carries questions encoded ahead of time (only [`api`] and
+//!   the server's wiring use [`pb`]), [`api::auth`] checks the admin token.
+//!   Around every
 //!   call: [`api::call_telemetry`] logs it and counts and times it,
 //!   [`api::admission`] sheds load and rate-limits clients,
 //!   [`api::panic_guard`] contains a panicking handler to its call, and

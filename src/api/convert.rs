@@ -225,7 +225,7 @@ pub fn card_to_wire(card: Card) -> wire::EncodedQuestion {
 /// A page of questions on the wire, each encoded in `view`.
 pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQuestionsReply {
     let ListPage {
-        questions,
+        entries: questions,
         next_page_token,
         total_size,
     } = page;
@@ -243,12 +243,12 @@ pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQues
 /// question (see [`card_format`]).
 pub fn card_page_to_wire(page: ListPage<Card>) -> wire::ListQuestionsReply {
     let ListPage {
-        questions,
+        entries: cards,
         next_page_token,
         total_size,
     } = page;
     wire_reply(
-        questions.into_iter().map(|card| card.rendered).collect(),
+        cards.into_iter().map(|card| card.rendered).collect(),
         next_page_token,
         total_size,
     )

@@ -57,10 +57,14 @@ impl QuestionBank for QuestionBankService {
         let (metadata, _, message) = request.into_parts();
         let GetQuestion { id, view } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
-        let encoded = if view == View::Basic && self.bank.has_cards() {
-            card_to_wire(self.bank.question_card(&id)?)
+        let card = if view == View::Basic && self.bank.has_cards() {
+            self.bank.question_card(&id)?
         } else {
-            question_to_wire(self.bank.question(&id)?, view)
+            None
+        };
+        let encoded = match card {
+            Some(card) => card_to_wire(card),
+            None => question_to_wire(self.bank.question(&id)?, view),
         };
         Ok(Response::new(encoded))
     }

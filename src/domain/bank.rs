@@ -31,8 +31,8 @@ pub struct ListQuery {
 /// One page of questions, or of their cards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage<T> {
-    /// The questions (or cards), in question id order.
-    pub questions: Vec<T>,
+    /// The questions (or their cards), in question id order.
+    pub entries: Vec<T>,
     /// The token for the next page; `None` on the last page.
     pub next_page_token: Option<String>,
     /// Matches in all pages.
@@ -60,11 +60,11 @@ impl Bank {
             .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
     }
 
-    /// The card of the question with this id, or `NotFound` naming it.
-    pub fn question_card(&self, id: &str) -> Result<Card, Error> {
-        self.store
-            .card(id)?
-            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
+    /// The card of the question with this id. `None` when it has none: the
+    /// question does not exist, or changed after the cards were rendered
+    /// (ask [`Bank::question`], which tells those apart).
+    pub fn question_card(&self, id: &str) -> Result<Option<Card>, Error> {
+        Ok(self.store.card(id)?)
     }
 
     /// One page of the questions matching the query's filter.
@@ -120,7 +120,7 @@ impl Bank {
             _ => None,
         };
         ListPage {
-            questions: page.entries,
+            entries: page.entries,
             next_page_token,
             total_size: page.total_size,
         }

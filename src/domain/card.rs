@@ -28,7 +28,8 @@ pub struct CardFormat {
 }
 
 impl PartialEq for CardFormat {
-    /// Two formats that render alike are the same format.
+    /// Formats are told apart by their fingerprints alone: a fingerprint
+    /// names one rendering.
     fn eq(&self, other: &Self) -> bool {
         self.fingerprint == other.fingerprint
     }

@@ -5,7 +5,8 @@
 //!   [`Store::question`] runs inline on the caller's thread, and so does a
 //!   listing page that one index range serves; anything that may scan (a
 //!   first count, a filter checked row by row) moves to a blocking thread so
-//!   it never stalls the async workers;
+//!   no scan stalls the async workers. (An inline read can still wait up to
+//!   the busy timeout for a lock or a free connection, as any read can.)
 //! - one writer thread that owns the only write connection. Concurrent
 //!   submissions queue to it and are committed together in one transaction
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
@@ -253,9 +254,10 @@ impl Store {
         self.page(filter, after, limit, sqlite::QUESTIONS).await
     }
 
-    /// Whether every question's card is stored in the format this store was
-    /// opened with, so [`Store::list_cards`] can serve. Not when the format
-    /// changed and the file is read-only, or no format was given.
+    /// Whether, when this store opened, the stored cards were vouched for in
+    /// its format (rendered then, or before; see `prepare_cards`), so
+    /// [`Store::list_cards`] and [`Store::card`] can serve. Not when they
+    /// were out of date and could not be rendered, or no format was given.
     pub fn has_cards(&self) -> bool {
         self.has_cards
     }
@@ -469,19 +471,58 @@ mod tests {
         let second = Store::open_with(&path, &[], &settings(render_b, 2)).expect("reopen");
         let rendered_again = all_cards(&second).await;
         drop(second);
+        // Only the access decides here: the connection itself could write.
         let (mut connection, _) =
             sqlite::open_writer(&path, Duration::from_secs(1)).expect("a connection");
         let read_only = sqlite::Access::ReadOnly { uri: String::new() };
         let format_a = settings(render_a, 1).card_format.expect("a format");
         let current_when_read_only =
             sqlite::prepare_cards(&mut connection, &read_only, &format_a).expect("check the cards");
-        drop(connection);
-        let unchanged = Store::open_with(&path, &[], &settings(render_b, 2)).expect("reopen");
+        let (stored_format, first_card): (Vec<u8>, Vec<u8>) = connection
+            .query_row(
+                "SELECT (SELECT value FROM server_state WHERE name = 'card_format'),
+                        (SELECT card FROM question_cards ORDER BY question_id LIMIT 1)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("what is stored");
 
         assert_eq!(rendered_first, expected("a"));
         assert_eq!(rendered_again, expected("b"));
         assert!(!current_when_read_only);
-        assert_eq!(all_cards(&unchanged).await, expected("b"));
+        assert_eq!(stored_format, [2; 32]);
+        assert_eq!(String::from_utf8_lossy(&first_card), expected("b")[0]);
+    }
+
+    #[tokio::test]
+    async fn a_question_changed_behind_the_server_s_back_gets_a_new_card_at_the_next_start() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("qbank.db");
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
+        drop(Store::open_with(&path, &bank, &settings(render_a, 1)).expect("open"));
+        let render_stem = |question: &Question| question.stem.clone().into_bytes();
+
+        let shell = rusqlite::Connection::open(&path).expect("a connection of its own");
+        shell
+            .execute(
+                "UPDATE questions SET stem = 'changed' WHERE id = 'llm-001'",
+                [],
+            )
+            .expect("change a question");
+        let left_behind: (bool, bool) = shell
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM question_cards WHERE question_id = 'llm-001'),
+                        EXISTS (SELECT 1 FROM server_state WHERE name = 'card_format')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("what is left");
+        drop(shell);
+        let reopened = Store::open_with(&path, &[], &settings(render_stem, 1)).expect("reopen");
+        let card = reopened.card("llm-001").expect("read").expect("a card");
+
+        assert_eq!(left_behind, (false, false));
+        assert_eq!(card.rendered, b"changed");
     }
 
     #[tokio::test]

@@ -12,6 +12,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_tag_listing_index.sql")),
     M::up(include_str!("../../migrations/0003_question_cards.sql")),
+    M::up(include_str!(
+        "../../migrations/0004_cards_follow_questions.sql"
+    )),
 ];
 
 /// Brings the schema up to date in one transaction.

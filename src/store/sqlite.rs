@@ -39,13 +39,14 @@ fn reader_pool_size() -> u32 {
 /// threads, their allocator arenas and page caches are what made peak memory
 /// grow with the number of pages in flight.
 pub(super) const SCANS_IN_FLIGHT: usize = 4;
-/// Page cache of each read connection, in KiB. SQLite's default of 2 MiB
-/// could not hold the pages of even one popular filtered listing, so its
-/// rows came from the kernel one `pread` at a time (17% of a page's CPU).
+/// Most page cache each read connection keeps, in KiB. SQLite's default of
+/// 2 MiB could not hold the pages of even one popular filtered listing, so
+/// its rows came from the kernel one `pread` at a time (17% of a page's CPU).
 const READER_CACHE_KIB: i64 = 8 * 1024;
 /// What all of SQLite's memory together should stay under, in bytes: past
-/// it, connections recycle their cached pages instead of growing. Keeps the
-/// read pool's caches from adding up to pool size × [`READER_CACHE_KIB`].
+/// it, connections recycle their cached pages instead of growing. This, not
+/// pool size × [`READER_CACHE_KIB`], bounds the caches: on a machine with
+/// many workers, many warm connections share it and each keeps less.
 const SQLITE_SOFT_HEAP_LIMIT: i64 = 24 * 1024 * 1024;
 /// Distinct statements per connection worth keeping prepared: the fixed ones
 /// plus the common filter combinations of a listing.
@@ -106,8 +107,7 @@ pub(super) fn open_writer(
         ));
     }
     connection.pragma_update(None, "synchronous", "FULL")?;
-    // Process-wide: set once here, it bounds every connection's cache.
-    connection.pragma_update(None, "soft_heap_limit", SQLITE_SOFT_HEAP_LIMIT)?;
+    bound_sqlite_memory(&connection)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     keep_statements_prepared(&connection)?;
     Ok((connection, Access::ReadWrite))
@@ -146,6 +146,7 @@ fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<(Connection, Ac
                     path = %path.display(),
                     "the database file is read-only: serving reads, refusing writes"
                 );
+                bound_sqlite_memory(&connection)?;
                 keep_statements_prepared(&connection)?;
                 return Ok((connection, Access::ReadOnly { uri }));
             }
@@ -156,6 +157,12 @@ fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<(Connection, Ac
         || StoreError::Internal("cannot open the database read-only".into()),
         StoreError::from,
     ))
+}
+
+/// Sets [`SQLITE_SOFT_HEAP_LIMIT`]. The limit is process-wide: whichever
+/// store opens last sets it for all (they all set the same value).
+fn bound_sqlite_memory(connection: &Connection) -> rusqlite::Result<()> {
+    connection.pragma_update(None, "soft_heap_limit", SQLITE_SOFT_HEAP_LIMIT)
 }
 
 /// Keeps each statement compiled once per connection and reused.
@@ -307,9 +314,14 @@ fn stored_page_token_key(
 }
 
 /// Makes sure every question's card is stored in `format`, and says whether
-/// they are. Cards of another format (another qbank release or contract) are
-/// rendered again, all in one transaction; a read-only file keeps them and
-/// listings decode questions instead.
+/// they are. Cards of another format (another qbank release or contract), or
+/// vouched for by none because questions changed (migration 0004), are
+/// rendered again, all in one transaction.
+///
+/// Rendering needs the write lock. When the file is read-only, or the lock,
+/// the disk or its permissions refuse, the server still starts: the cards are
+/// left as they are and listings decode questions instead, as reads must keep
+/// working while writes fail.
 pub(super) fn prepare_cards(
     connection: &mut Connection,
     access: &Access,
@@ -320,11 +332,31 @@ pub(super) fn prepare_cards(
     }
     if *access != Access::ReadWrite {
         tracing::warn!(
-            "the stored cards are out of date and the file is read-only: listings decode every question"
+            "the stored cards are out of date and the file is read-only: questions are encoded \
+             on every call"
         );
         return Ok(false);
     }
+    match render_cards(connection, format) {
+        Ok(()) => Ok(true),
+        Err(error) if error.is_storage_fault() => {
+            tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                "cannot render the questions' cards: questions are encoded on every call"
+            );
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn render_cards(connection: &mut Connection, format: &CardFormat) -> Result<(), StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Checked again under the write lock: another server may have rendered
+    // them meanwhile.
+    if stored_card_format(&transaction)? == Some(format.fingerprint) {
+        return Ok(());
+    }
     transaction.execute("DELETE FROM question_cards", [])?;
     let mut rendered = 0_usize;
     {
@@ -345,7 +377,7 @@ pub(super) fn prepare_cards(
     )?;
     transaction.commit()?;
     tracing::info!(questions = rendered, "rendered the questions' cards");
-    Ok(true)
+    Ok(())
 }
 
 fn stored_card_format(connection: &Connection) -> Result<Option<[u8; 32]>, StoreError> {
@@ -559,7 +591,7 @@ impl ListingQuery {
             // planner.
             Some((first_tag, other_tags)) => {
                 let mut query = Self {
-                    from: if with_questions || !is_index_range(filter) {
+                    from: if with_questions || filters_question_columns(filter) {
                         "question_tags t CROSS JOIN questions q ON q.id = t.question_id"
                     } else {
                         "question_tags t"
@@ -627,15 +659,17 @@ impl ListingQuery {
     }
 }
 
+/// Whether `filter` checks columns only `questions` has.
+fn filters_question_columns(filter: &QuestionFilter) -> bool {
+    filter.difficulty.is_some() || filter.question_type.is_some() || filter.language.is_some()
+}
+
 /// Whether every row a page of `filter` walks is a match: the filter is at
 /// most a category and one tag, which [`ListingQuery`] serves from one index
 /// range. Other filters are checked row by row, so a page may walk far past
 /// its `limit` rows.
 pub(super) fn is_index_range(filter: &QuestionFilter) -> bool {
-    filter.tags.len() <= 1
-        && filter.difficulty.is_none()
-        && filter.question_type.is_none()
-        && filter.language.is_none()
+    filter.tags.len() <= 1 && !filters_question_columns(filter)
 }
 
 /// One keyset page of `entries`: an index seek past `after`, then at most

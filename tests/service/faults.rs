@@ -97,6 +97,57 @@ async fn a_database_locked_elsewhere_answers_unavailable_after_the_busy_timeout(
     assert_eq!(app.attempts_stored("llm-001"), 1);
 }
 
+/// Marks the stored cards out of date and empties them, as an older release's
+/// cards would be: a server that used them would send empty questions.
+fn spoil_cards(db_path: &Path) {
+    rusqlite::Connection::open(db_path)
+        .expect("open")
+        .execute_batch(
+            "UPDATE server_state SET value = x'00' WHERE name = 'card_format';
+             UPDATE question_cards SET card = x'';",
+        )
+        .expect("spoil the cards");
+}
+
+/// GetQuestion and ListQuestions give each question whole, in the BASIC view.
+async fn serves_whole_questions(app: &crate::support::TestApp) {
+    let page = app
+        .list(qbank::pb::ListQuestionsRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(page.questions.len(), 10);
+    for question in page.questions {
+        let mut full = app.get_full(&question.id).await.expect("full view");
+        full.answer = None;
+        assert_eq!(question, full);
+        assert_eq!(app.get(&question.id).await.expect("basic view"), full);
+    }
+}
+
+#[tokio::test]
+async fn a_database_locked_at_startup_is_served_even_when_its_cards_are_out_of_date() {
+    let app = spawn_app_with(Options {
+        limits: Limits {
+            db_busy_timeout: Duration::from_millis(200),
+            ..Limits::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let db_path = app.db_path.clone();
+    let (options, dir) = app.stop().await;
+    spoil_cards(&db_path);
+    let other_process = rusqlite::Connection::open(&db_path).expect("open");
+    other_process
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+
+    let app = spawn_app_in(options, dir).await;
+
+    serves_whole_questions(&app).await;
+    other_process.execute_batch("ROLLBACK").expect("release");
+}
+
 /// Whether this process may mount file systems (root in CI).
 fn can_mount() -> bool {
     let probe = tempfile::tempdir().expect("temporary directory");
@@ -171,6 +222,25 @@ async fn a_read_only_database_serves_reads_and_answers_writes_with_unavailable()
     expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
     wait_for_health(&app.channel, ServingStatus::NotServing).await;
     assert_eq!(app.attempts_stored("llm-001"), 1);
+}
+
+#[tokio::test]
+async fn a_read_only_database_with_out_of_date_cards_serves_whole_questions() {
+    if !can_mount() {
+        return;
+    }
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    mount(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], dir.path());
+    let _mounted = Mounted(dir.path());
+    let app = spawn_app_in(Options::default(), dir.clone()).await;
+    let db_path = app.db_path.clone();
+    app.stop().await;
+    spoil_cards(&db_path);
+    remount_read_only(dir.path());
+
+    let app = spawn_app_in(Options::default(), dir.clone()).await;
+
+    serves_whole_questions(&app).await;
 }
 
 #[tokio::test]

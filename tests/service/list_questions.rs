@@ -303,7 +303,7 @@ async fn the_basic_view_never_carries_answers() {
 }
 
 #[tokio::test]
-async fn a_listed_question_is_exactly_what_get_question_returns() {
+async fn a_listed_question_is_exactly_its_full_view_without_the_answer() {
     let app = spawn_app_with_generated_bank(40).await;
     let unfiltered = pb::ListQuestionsRequest {
         page_size: 100,
