@@ -295,17 +295,22 @@ pub(super) fn page_token_key(
     Ok(key)
 }
 
-fn stored_page_token_key(
-    connection: &Connection,
-) -> Result<Option<[u8; SIGNING_KEY_LEN]>, StoreError> {
-    let stored: Option<Vec<u8>> = connection
+/// A value the server keeps about itself in `server_state`.
+fn server_state(connection: &Connection, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let value = connection
         .query_row(
             "SELECT value FROM server_state WHERE name = ?1",
-            [PAGE_TOKEN_KEY],
+            [name],
             |row| row.get(0),
         )
         .optional()?;
-    stored
+    Ok(value)
+}
+
+fn stored_page_token_key(
+    connection: &Connection,
+) -> Result<Option<[u8; SIGNING_KEY_LEN]>, StoreError> {
+    server_state(connection, PAGE_TOKEN_KEY)?
         .map(|bytes| {
             <[u8; SIGNING_KEY_LEN]>::try_from(bytes.as_slice())
                 .map_err(|_| StoreError::Internal("the stored page-token key is damaged".into()))
@@ -381,15 +386,9 @@ fn render_cards(connection: &mut Connection, format: &CardFormat) -> Result<(), 
 }
 
 fn stored_card_format(connection: &Connection) -> Result<Option<[u8; 32]>, StoreError> {
-    let stored: Option<Vec<u8>> = connection
-        .query_row(
-            "SELECT value FROM server_state WHERE name = ?1",
-            [CARD_FORMAT],
-            |row| row.get(0),
-        )
-        .optional()?;
     // A value of another length is no fingerprint this code wrote: render again.
-    Ok(stored.and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok()))
+    Ok(server_state(connection, CARD_FORMAT)?
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok()))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -53,6 +53,27 @@ async fn start_on(db_path: &Path) -> Result<(), ServeError> {
         .expect("startup does not hang")
 }
 
+/// Options whose writes give up on a lock after 200 ms.
+fn short_busy_timeout() -> Options {
+    Options {
+        limits: Limits {
+            db_busy_timeout: Duration::from_millis(200),
+            ..Limits::default()
+        },
+        ..Options::default()
+    }
+}
+
+/// Takes the database's write lock from a connection of its own, as another
+/// process would; it is held until the connection rolls back or drops.
+fn hold_write_lock(db_path: &Path) -> rusqlite::Connection {
+    let other_process = rusqlite::Connection::open(db_path).expect("open");
+    other_process
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    other_process
+}
+
 #[tokio::test]
 async fn a_corrupt_database_refuses_to_start_and_is_left_untouched() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -71,18 +92,8 @@ async fn a_corrupt_database_refuses_to_start_and_is_left_untouched() {
 
 #[tokio::test]
 async fn a_database_locked_elsewhere_answers_unavailable_after_the_busy_timeout() {
-    let app = spawn_app_with(Options {
-        limits: Limits {
-            db_busy_timeout: Duration::from_millis(200),
-            ..Limits::default()
-        },
-        ..Options::default()
-    })
-    .await;
-    let other_process = rusqlite::Connection::open(&app.db_path).expect("open");
-    other_process
-        .execute_batch("BEGIN IMMEDIATE")
-        .expect("take the write lock");
+    let app = spawn_app_with(short_busy_timeout()).await;
+    let other_process = hold_write_lock(&app.db_path);
 
     let status = expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
 
@@ -126,21 +137,11 @@ async fn serves_whole_questions(app: &crate::support::TestApp) {
 
 #[tokio::test]
 async fn a_database_locked_at_startup_is_served_even_when_its_cards_are_out_of_date() {
-    let app = spawn_app_with(Options {
-        limits: Limits {
-            db_busy_timeout: Duration::from_millis(200),
-            ..Limits::default()
-        },
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(short_busy_timeout()).await;
     let db_path = app.db_path.clone();
     let (options, dir) = app.stop().await;
     spoil_cards(&db_path);
-    let other_process = rusqlite::Connection::open(&db_path).expect("open");
-    other_process
-        .execute_batch("BEGIN IMMEDIATE")
-        .expect("take the write lock");
+    let other_process = hold_write_lock(&db_path);
 
     let app = spawn_app_in(options, dir).await;
 
