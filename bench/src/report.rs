@@ -258,9 +258,11 @@ impl Report {
         }
         out.push_str("\ntargets (issue 5):\n");
         for target in self.targets() {
+            // Three decimals: at two, a ratio of 0.498 printed as 0.50 beside
+            // MISSED.
             let value = target
                 .value
-                .map_or("not measured".to_owned(), |value| format!("{value:.2}"));
+                .map_or("not measured".to_owned(), |value| format!("{value:.3}"));
             let verdict = match target.met() {
                 Some(true) => "met",
                 Some(false) => "MISSED",
