@@ -195,12 +195,22 @@ fn unmount(target: &Path) {
     let _ = Command::new("umount").arg("-l").arg(target).status();
 }
 
-/// Unmounts on drop, so a failing test does not leave mounts behind.
-struct Mounted<'a>(&'a Path);
+/// A tmpfs mounted over a new temporary directory. Unmounts on drop, so a
+/// failing test does not leave mounts behind.
+struct Tmpfs {
+    dir: Arc<tempfile::TempDir>,
+}
 
-impl Drop for Mounted<'_> {
+/// Mounts a tmpfs with these `-o` options, e.g. `size=8m`.
+fn mount_tmpfs(options: &str) -> Tmpfs {
+    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+    mount(&["-t", "tmpfs", "-o", options, "tmpfs"], dir.path());
+    Tmpfs { dir }
+}
+
+impl Drop for Tmpfs {
     fn drop(&mut self) {
-        unmount(self.0);
+        unmount(self.dir.path());
     }
 }
 
@@ -209,9 +219,8 @@ async fn a_read_only_database_serves_reads_and_answers_writes_with_unavailable()
     if !can_mount() {
         return;
     }
-    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
-    mount(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], dir.path());
-    let _mounted = Mounted(dir.path());
+    let tmpfs = mount_tmpfs("size=8m");
+    let dir = tmpfs.dir.clone();
     let app = spawn_app_in(Options::default(), dir.clone()).await;
     app.answer("llm-001", &["C"]).await.expect("a write before");
     app.stop().await;
@@ -230,9 +239,8 @@ async fn a_read_only_database_with_out_of_date_cards_serves_whole_questions() {
     if !can_mount() {
         return;
     }
-    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
-    mount(&["-t", "tmpfs", "-o", "size=8m", "tmpfs"], dir.path());
-    let _mounted = Mounted(dir.path());
+    let tmpfs = mount_tmpfs("size=8m");
+    let dir = tmpfs.dir.clone();
     let app = spawn_app_in(Options::default(), dir.clone()).await;
     let db_path = app.db_path.clone();
     app.stop().await;
@@ -249,9 +257,8 @@ async fn a_full_disk_answers_resource_exhausted_and_recovers_when_space_returns(
     if !can_mount() {
         return;
     }
-    let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
-    mount(&["-t", "tmpfs", "-o", "size=2m", "tmpfs"], dir.path());
-    let _mounted = Mounted(dir.path());
+    let tmpfs = mount_tmpfs("size=2m");
+    let dir = tmpfs.dir.clone();
     let app = spawn_app_in(Options::default(), dir.clone()).await;
     let filler = dir.path().join("filler");
     fill_disk(&filler);
@@ -308,10 +315,8 @@ async fn a_database_in_an_unwritable_directory_is_a_clear_startup_error() {
     if !can_mount() {
         return;
     }
-    let dir = tempfile::tempdir().expect("temporary directory");
-    mount(&["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs"], dir.path());
-    let _mounted = Mounted(dir.path());
-    let db = dir.path().join("qbank.db");
+    let tmpfs = mount_tmpfs("size=64k,ro");
+    let db = tmpfs.dir.path().join("qbank.db");
 
     let error = start_on(&db)
         .await
