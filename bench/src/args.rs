@@ -80,6 +80,8 @@ pub(crate) enum Measured {
     Submit,
     /// The first unfiltered page against one at depth 50,000.
     Deep,
+    /// SQLite alone doing each RPC's storage work: the floor under qbank.
+    Floor,
 }
 
 impl RunArgs {

@@ -11,6 +11,8 @@
 //! - [`real_server`] and [`baseline`]: the two servers, as child processes.
 //! - [`process`]: starting, pinning, measuring and stopping a child.
 //! - [`workload`]: the calls each measurement makes.
+//! - [`floor`]: SQLite alone doing each RPC's storage work, the floor under
+//!   qbank's figures.
 //! - [`load`]: the load generator: connections, concurrency, latency; its
 //!   [`client`] sends requests and only counts the responses' bytes.
 //! - [`report`]: the table, the JSON object and the targets.
@@ -19,6 +21,7 @@ mod args;
 mod bank;
 mod baseline;
 mod client;
+mod floor;
 mod load;
 mod process;
 mod real_server;

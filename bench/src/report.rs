@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     args::RunArgs,
+    floor::StorageFloor,
     load::Measurement,
     workload::{DEEP_PAGE_DEPTH, Rpc},
 };
@@ -48,6 +49,8 @@ pub(crate) struct Report {
     pub(crate) qbank: ServerResults,
     /// The constant server.
     pub(crate) baseline: ServerResults,
+    /// SQLite alone doing each RPC's storage work, if measured.
+    pub(crate) storage_floor: Option<StorageFloor>,
 }
 
 /// One target of the issue: a measured value against its limit.
@@ -97,6 +100,20 @@ impl Report {
         let qbank = self.qbank.get(rpc)?.latency_us(0.99);
         let baseline = self.baseline.get(rpc)?.latency_us(0.99);
         (baseline > 0.0).then(|| qbank / baseline)
+    }
+
+    /// The best throughput ratio any server on this storage could reach for
+    /// `rpc`, with nothing but the baseline's work and the storage floor
+    /// on its CPU: the baseline's CPU per call over that sum.
+    fn ceiling(&self, rpc: Rpc) -> Option<f64> {
+        let floor = self.storage_floor?;
+        let storage = match rpc {
+            Rpc::GetQuestion => floor.card_read,
+            Rpc::SubmitAnswer => floor.grading_read + floor.durable_attempt,
+            _ => return None,
+        };
+        let baseline = self.baseline.get(rpc)?.server_cpu_per_call_us();
+        (baseline > 0.0).then(|| baseline / (baseline + micros(storage)))
     }
 
     /// The deep page's median latency over the first page's.
@@ -256,6 +273,9 @@ impl Report {
                 out.push_str(&format!("first {} error: {error}\n", rpc.name()));
             }
         }
+        if let Some(floor) = &self.storage_floor {
+            out.push_str(&self.floor_table(floor));
+        }
         out.push_str("\ntargets (issue 5):\n");
         for target in self.targets() {
             // Three decimals: at two, a ratio of 0.498 printed as 0.50 beside
@@ -279,6 +299,39 @@ impl Report {
         out
     }
 
+    /// The storage floor, and the ceilings it puts on the ratios.
+    fn floor_table(&self, floor: &StorageFloor) -> String {
+        let mut out = String::from(
+            "\nstorage floor: SQLite alone on the bank, one thread, CPU per operation\n",
+        );
+        for (name, cost) in [
+            ("a random card (GetQuestion)", floor.card_read),
+            (
+                "a random question's grading columns (SubmitAnswer)",
+                floor.grading_read,
+            ),
+            (
+                &format!(
+                    "an attempt, {} per synced commit (SubmitAnswer)",
+                    floor.batch
+                ),
+                floor.durable_attempt,
+            ),
+        ] {
+            out.push_str(&format!("  {name:<52} {:>7.1} µs\n", micros(cost)));
+        }
+        out.push_str(
+            "best ratio any server on this storage could reach: the baseline's CPU per call \
+             over that plus the floor\n",
+        );
+        for rpc in [Rpc::GetQuestion, Rpc::SubmitAnswer] {
+            if let Some(ceiling) = self.ceiling(rpc) {
+                out.push_str(&format!("  {:<52} {ceiling:>7.3}\n", rpc.name()));
+            }
+        }
+        out
+    }
+
     /// One JSON object with every figure; the ratios are `null` when not
     /// measured.
     pub(crate) fn json(&self) -> Value {
@@ -298,6 +351,14 @@ impl Report {
             "list_cpu_ratio": self.cpu_ratio(Rpc::ListQuestions),
             "submit_cpu_ratio": self.cpu_ratio(Rpc::SubmitAnswer),
             "deep_page_ratio": self.deep_page_ratio(),
+            "storage_floor_us": self.storage_floor.map(|floor| json!({
+                "card_read": micros(floor.card_read),
+                "grading_read": micros(floor.grading_read),
+                "durable_attempt": micros(floor.durable_attempt),
+                "attempts_per_commit": floor.batch,
+            })),
+            "get_ceiling": self.ceiling(Rpc::GetQuestion),
+            "submit_ceiling": self.ceiling(Rpc::SubmitAnswer),
             "deep_page_depth": self.deep_page_depth,
             "rss_mib": self.rss_mib(),
             "baseline_rss_mib": self.baseline.peak_rss_kib as f64 / MIB,
@@ -314,6 +375,10 @@ impl Report {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
 }
 
 /// A line of the table; `ratios` are the throughput and CPU ratios, or empty.

@@ -18,6 +18,7 @@ use crate::{
     args::{Measured, RunArgs},
     bank,
     baseline::Responses,
+    floor,
     load::{self, LoadShape},
     process::{ServerProcess, pin_this_process},
     report::{Report, ServerResults},
@@ -77,6 +78,17 @@ async fn measure(args: &RunArgs, pinned: bool) -> BenchResult<Report> {
 
     let (qbank, start_to_serving, workload) = measure_qbank(&plan, &db).await?;
     let baseline = measure_baseline(&plan, &workload).await?;
+    // Last: it records attempts in the bank.
+    let storage_floor = if args.measures(Measured::Floor) {
+        progress("measuring SQLite alone on the bank");
+        let (db, bank, batch) = (db.clone(), args.bank, args.concurrency);
+        let (warmup, duration) = (args.warmup, args.duration);
+        let measured =
+            tokio::task::spawn_blocking(move || floor::measure(&db, bank, batch, warmup, duration));
+        Some(measured.await??)
+    } else {
+        None
+    };
     Ok(Report {
         settings: args.clone(),
         pinned,
@@ -86,6 +98,7 @@ async fn measure(args: &RunArgs, pinned: bool) -> BenchResult<Report> {
         deep_page_depth: workload.deep_page_depth(),
         qbank,
         baseline,
+        storage_floor,
     })
 }
 

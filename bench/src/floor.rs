@@ -1,0 +1,189 @@
+//! What SQLite alone costs per call on the bank's database: the floor under
+//! qbank's figures.
+//!
+//! Any server on this schema does at least this much work per call on top of
+//! what the constant baseline does, so the baseline's CPU per call plus the
+//! floor bounds the ratio any such server could reach, with no logging, no
+//! validation and no conversion at all. Each operation runs alone on one
+//! thread, as directly as rusqlite allows, on the connection settings the
+//! server uses; the cost is the thread's CPU time, kernel time included,
+//! which is what the server's CPU per call counts too.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+
+use crate::{BenchResult, bank};
+
+/// Page cache of a qbank read connection (`READER_CACHE_KIB` in the server).
+const READER_CACHE_KIB: i64 = 8 * 1024;
+/// Distinct questions the attempts are drawn from, generated before timing
+/// starts so generating them is not counted.
+const ANSWERED_QUESTIONS: usize = 4_096;
+
+/// CPU per operation of the storage work under each RPC.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StorageFloor {
+    /// A random question's stored card: all GetQuestion needs from storage.
+    pub(crate) card_read: Duration,
+    /// The columns a random question is graded with: SubmitAnswer's read.
+    pub(crate) grading_read: Duration,
+    /// One attempt inserted, its commit shared by `batch` attempts and synced
+    /// (`synchronous=FULL`): SubmitAnswer's write under group commit.
+    pub(crate) durable_attempt: Duration,
+    /// Attempts per commit: every call in flight, the most any batch holds.
+    pub(crate) batch: usize,
+}
+
+/// Measures each operation for `duration` after `warmup`, on the bank of
+/// `bank` questions at `db`. Records attempts in the bank: run it last.
+pub(crate) fn measure(
+    db: &Path,
+    bank: usize,
+    batch: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> BenchResult<StorageFloor> {
+    let mut rng = fastrand::Rng::new();
+    let reader = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    reader.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
+    let card_read = per_operation(warmup, duration, || {
+        let id = bank::question_id(rng.usize(..bank));
+        let card: Vec<u8> = reader
+            .prepare_cached("SELECT card FROM question_cards WHERE question_id = ?1")?
+            .query_row([id], |row| row.get(0))?;
+        Ok(card.len() as u64)
+    })?;
+    let grading_read = per_operation(warmup, duration, || {
+        let id = bank::question_id(rng.usize(..bank));
+        let columns: (String, String, String, String, i64) = reader
+            .prepare_cached(
+                "SELECT type, choices, correct_choice_keys, explanation, revision
+                 FROM questions WHERE id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })?;
+        Ok(columns.3.len() as u64 + columns.4 as u64)
+    })?;
+
+    let mut writer = Connection::open(db)?;
+    writer.pragma_update(None, "synchronous", "FULL")?;
+    writer.pragma_update(None, "foreign_keys", "ON")?;
+    let answered = (0..ANSWERED_QUESTIONS)
+        .map(|_| {
+            let question = bank::question(rng.usize(..bank));
+            let keys = serde_json::to_string(&question.answer.correct_choice_keys)?;
+            Ok((question.id, keys, question.answer.explanation))
+        })
+        .collect::<BenchResult<Vec<_>>>()?;
+    let requests = fastrand::u64(..);
+    let mut sequence = 0_u64;
+    let per_commit = per_operation(warmup, duration, || {
+        let transaction = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for _ in 0..batch {
+            sequence += 1;
+            let (id, correct_keys, explanation) = &answered[rng.usize(..answered.len())];
+            transaction
+                .prepare_cached(
+                    "INSERT INTO attempts (question_id, question_revision, choice_keys, correct,
+                         score, correct_choice_keys, explanation, respondent_id, request_id,
+                         submit_time)
+                     VALUES (?1, 1, '[\"A\"]', 1, 1.0, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (request_id) DO NOTHING
+                     RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        id,
+                        correct_keys,
+                        explanation,
+                        format!("bench-{}", sequence % 1_000),
+                        format!("floor-{requests:016x}-{sequence}"),
+                        1_767_225_600_000_000_i64 + sequence as i64,
+                    ],
+                    |row| row.get::<_, i64>(0),
+                )?;
+        }
+        transaction.commit()?;
+        Ok(sequence)
+    })?;
+    Ok(StorageFloor {
+        card_read,
+        grading_read,
+        durable_attempt: per_commit / u32::try_from(batch)?,
+        batch,
+    })
+}
+
+/// Runs `operation` for `warmup`, then for `duration`, and returns this
+/// thread's CPU time per operation in the second part. The operation returns
+/// something derived from its result, so none of its work can be optimised
+/// away.
+fn per_operation(
+    warmup: Duration,
+    duration: Duration,
+    mut operation: impl FnMut() -> BenchResult<u64>,
+) -> BenchResult<Duration> {
+    let mut sink = 0_u64;
+    let mut run = |length: Duration| -> BenchResult<u32> {
+        let mut operations = 0_u32;
+        let started = Instant::now();
+        while started.elapsed() < length {
+            sink = sink.wrapping_add(operation()?);
+            operations += 1;
+        }
+        Ok(operations)
+    };
+    run(warmup)?;
+    let cpu_before = thread_cpu_time()?;
+    let operations = run(duration)?;
+    let cpu = thread_cpu_time()? - cpu_before;
+    std::hint::black_box(sink);
+    Ok(cpu / operations.max(1))
+}
+
+/// CPU time this thread has used, user and kernel, at nanosecond resolution
+/// (`/proc/<pid>/stat` counts in ticks of 10 ms).
+fn thread_cpu_time() -> BenchResult<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    let nanos = schedstat
+        .split_whitespace()
+        .next()
+        .ok_or("empty /proc/thread-self/schedstat")?
+        .parse()?;
+    Ok(Duration::from_nanos(nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_floor_does_each_operation_on_the_bank_and_records_the_attempts() -> BenchResult<()> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("bank.db");
+        bank::build(&db, 50)?;
+        let short = Duration::from_millis(20);
+
+        let floor = measure(&db, 50, 8, short, short)?;
+
+        assert!(floor.card_read > Duration::ZERO, "{floor:?}");
+        assert!(floor.grading_read > Duration::ZERO, "{floor:?}");
+        assert!(floor.durable_attempt > Duration::ZERO, "{floor:?}");
+        let recorded: i64 =
+            Connection::open(&db)?
+                .query_row("SELECT count(*) FROM attempts", [], |row| row.get(0))?;
+        assert!(recorded > 0 && recorded % 8 == 0, "{recorded} attempts");
+        Ok(())
+    }
+}
