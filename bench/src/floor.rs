@@ -16,19 +16,24 @@ use std::{
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
-use crate::{BenchResult, bank};
+use crate::{BenchResult, bank, workload};
 
 /// Page cache of a qbank read connection (`READER_CACHE_KIB` in the server).
 const READER_CACHE_KIB: i64 = 8 * 1024;
 /// Distinct questions the attempts are drawn from, generated before timing
 /// starts so generating them is not counted.
 const ANSWERED_QUESTIONS: usize = 4_096;
+/// Questions on a ListQuestions page of the benchmark.
+const PAGE_SIZE: usize = workload::PAGE_SIZE as usize;
 
 /// CPU per operation of the storage work under each RPC.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StorageFloor {
     /// A random question's stored card: all GetQuestion needs from storage.
     pub(crate) card_read: Duration,
+    /// The cards of a random page of the bench's category+tag listing, and
+    /// the row after it that says another page follows: ListQuestions' read.
+    pub(crate) page_read: Duration,
     /// The columns a random question is graded with: SubmitAnswer's read.
     pub(crate) grading_read: Duration,
     /// One attempt inserted, its commit shared by `batch` attempts and synced
@@ -56,6 +61,27 @@ pub(crate) fn measure(
             .prepare_cached("SELECT card FROM question_cards WHERE question_id = ?1")?
             .query_row([id], |row| row.get(0))?;
         Ok(card.len() as u64)
+    })?;
+    let page_starts = page_starts(&reader)?;
+    let page_read = per_operation(warmup, duration, || {
+        let after = &page_starts[rng.usize(..page_starts.len())];
+        let mut statement = reader.prepare_cached(
+            "SELECT c.card FROM question_tags t
+             CROSS JOIN question_cards c ON c.question_id = t.question_id
+             WHERE t.tag = ?1 AND t.category = ?2 AND t.question_id > ?3
+             ORDER BY t.question_id LIMIT ?4",
+        )?;
+        let mut rows = statement.query(params![
+            bank::LIST_TAG,
+            bank::LIST_CATEGORY,
+            after,
+            workload::PAGE_SIZE + 1
+        ])?;
+        let mut page: Vec<Vec<u8>> = Vec::with_capacity(PAGE_SIZE + 1);
+        while let Some(row) = rows.next()? {
+            page.push(row.get(0)?);
+        }
+        Ok(page.len() as u64)
     })?;
     let grading_read = per_operation(warmup, duration, || {
         let id = bank::question_id(rng.usize(..bank));
@@ -119,10 +145,26 @@ pub(crate) fn measure(
     })?;
     Ok(StorageFloor {
         card_read,
+        page_read,
         grading_read,
         durable_attempt: per_commit / u32::try_from(batch)?,
         batch,
     })
+}
+
+/// Where each page of the bench's category+tag listing starts: after the
+/// last id of the page before it (the first page: after the empty string).
+fn page_starts(reader: &Connection) -> BenchResult<Vec<String>> {
+    let ids = reader
+        .prepare(
+            "SELECT question_id FROM question_tags WHERE tag = ?1 AND category = ?2
+             ORDER BY question_id",
+        )?
+        .query_map([bank::LIST_TAG, bank::LIST_CATEGORY], |row| row.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    let mut starts = vec![String::new()];
+    starts.extend(ids.into_iter().skip(PAGE_SIZE - 1).step_by(PAGE_SIZE));
+    Ok(starts)
 }
 
 /// Runs `operation` for `warmup`, then for `duration`, and returns this
@@ -178,6 +220,7 @@ mod tests {
         let floor = measure(&db, 50, 8, short, short)?;
 
         assert!(floor.card_read > Duration::ZERO, "{floor:?}");
+        assert!(floor.page_read > Duration::ZERO, "{floor:?}");
         assert!(floor.grading_read > Duration::ZERO, "{floor:?}");
         assert!(floor.durable_attempt > Duration::ZERO, "{floor:?}");
         let recorded: i64 =

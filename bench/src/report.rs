@@ -109,6 +109,7 @@ impl Report {
         let floor = self.storage_floor?;
         let storage = match rpc {
             Rpc::GetQuestion => floor.card_read,
+            Rpc::ListQuestions => floor.page_read,
             Rpc::SubmitAnswer => floor.grading_read + floor.durable_attempt,
             _ => return None,
         };
@@ -307,6 +308,10 @@ impl Report {
         for (name, cost) in [
             ("a random card (GetQuestion)", floor.card_read),
             (
+                "a random page of 20 cards, category + tag (ListQuestions)",
+                floor.page_read,
+            ),
+            (
                 "a random question's grading columns (SubmitAnswer)",
                 floor.grading_read,
             ),
@@ -318,15 +323,15 @@ impl Report {
                 floor.durable_attempt,
             ),
         ] {
-            out.push_str(&format!("  {name:<52} {:>7.1} µs\n", micros(cost)));
+            out.push_str(&format!("  {name:<58} {:>7.1} µs\n", micros(cost)));
         }
         out.push_str(
             "best ratio any server on this storage could reach: the baseline's CPU per call \
              over that plus the floor\n",
         );
-        for rpc in [Rpc::GetQuestion, Rpc::SubmitAnswer] {
+        for rpc in [Rpc::GetQuestion, Rpc::ListQuestions, Rpc::SubmitAnswer] {
             if let Some(ceiling) = self.ceiling(rpc) {
-                out.push_str(&format!("  {:<52} {ceiling:>7.3}\n", rpc.name()));
+                out.push_str(&format!("  {:<58} {ceiling:>7.3}\n", rpc.name()));
             }
         }
         out
@@ -353,11 +358,13 @@ impl Report {
             "deep_page_ratio": self.deep_page_ratio(),
             "storage_floor_us": self.storage_floor.map(|floor| json!({
                 "card_read": micros(floor.card_read),
+                "page_read": micros(floor.page_read),
                 "grading_read": micros(floor.grading_read),
                 "durable_attempt": micros(floor.durable_attempt),
                 "attempts_per_commit": floor.batch,
             })),
             "get_ceiling": self.ceiling(Rpc::GetQuestion),
+            "list_ceiling": self.ceiling(Rpc::ListQuestions),
             "submit_ceiling": self.ceiling(Rpc::SubmitAnswer),
             "deep_page_depth": self.deep_page_depth,
             "rss_mib": self.rss_mib(),

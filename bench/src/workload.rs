@@ -15,7 +15,7 @@ const LIST_QUESTIONS: &str = "/qbank.v1.QuestionBank/ListQuestions";
 const SUBMIT_ANSWER: &str = "/qbank.v1.QuestionBank/SubmitAnswer";
 
 /// The page size of every measured listing.
-const PAGE_SIZE: i32 = 20;
+pub(crate) const PAGE_SIZE: i32 = 20;
 /// Where the deep page starts, in a bank large enough.
 pub(crate) const DEEP_PAGE_DEPTH: usize = 50_000;
 /// The largest page the server serves: the fastest way to walk deep.
