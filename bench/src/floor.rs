@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, config::DbConfig, params};
 
 use crate::{BenchResult, bank, workload};
 
@@ -53,7 +53,11 @@ pub(crate) fn measure(
     duration: Duration,
 ) -> BenchResult<StorageFloor> {
     let mut rng = fastrand::Rng::new();
-    let reader = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let reader = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    keep_statements_prepared(&reader)?;
     reader.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
     let card_read = per_operation(warmup, duration, || {
         let id = bank::question_id(rng.usize(..bank));
@@ -102,7 +106,11 @@ pub(crate) fn measure(
         Ok(columns.3.len() as u64 + columns.4 as u64)
     })?;
 
-    let mut writer = Connection::open(db)?;
+    let mut writer = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    keep_statements_prepared(&writer)?;
     writer.pragma_update(None, "synchronous", "FULL")?;
     writer.pragma_update(None, "foreign_keys", "ON")?;
     let answered = (0..ANSWERED_QUESTIONS)
@@ -150,6 +158,14 @@ pub(crate) fn measure(
         durable_attempt: per_commit / u32::try_from(batch)?,
         batch,
     })
+}
+
+/// As the server's connections do: without the query planner stability
+/// guarantee, the page's `LIMIT ?` statement is compiled anew on every call
+/// (see `keep_statements_prepared` in the server).
+fn keep_statements_prepared(connection: &Connection) -> rusqlite::Result<()> {
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
 }
 
 /// Where each page of the bench's category+tag listing starts: after the
