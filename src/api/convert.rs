@@ -7,6 +7,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use bytes::Bytes;
 use prost::Message as _;
 use sha2::{Digest as _, Sha256};
 
@@ -213,7 +214,7 @@ pub fn question_to_proto(question: Question, view: View) -> pb::Question {
 
 /// A question on the wire in `view`.
 pub fn question_to_wire(question: Question, view: View) -> wire::EncodedQuestion {
-    wire::EncodedQuestion(question_to_proto(question, view).encode_to_vec())
+    wire::EncodedQuestion(question_to_proto(question, view).encode_to_vec().into())
 }
 
 /// A card on the wire: it already is an encoded BASIC-view question (see
@@ -232,7 +233,7 @@ pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQues
     wire_reply(
         questions
             .into_iter()
-            .map(|question| question_to_proto(question, view).encode_to_vec())
+            .map(|question| question_to_proto(question, view).encode_to_vec().into())
             .collect(),
         next_page_token,
         total_size,
@@ -255,7 +256,7 @@ pub fn card_page_to_wire(page: ListPage<Card>) -> wire::ListQuestionsReply {
 }
 
 fn wire_reply(
-    encoded_questions: Vec<Vec<u8>>,
+    encoded_questions: Vec<Bytes>,
     next_page_token: Option<String>,
     total_size: u64,
 ) -> wire::ListQuestionsReply {

@@ -11,7 +11,7 @@
 
 use std::marker::PhantomData;
 
-use prost::bytes::BufMut as _;
+use bytes::{BufMut as _, Bytes};
 use tonic::{
     Status,
     codec::{Codec, EncodeBuf, Encoder},
@@ -23,8 +23,8 @@ use tonic_prost::ProstDecoder;
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ListQuestionsReply {
     /// Each an encoded `qbank.v1.Question`, in id order.
-    #[prost(bytes = "vec", repeated, tag = "1")]
-    pub questions: Vec<Vec<u8>>,
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    pub questions: Vec<Bytes>,
     /// As in `ListQuestionsResponse`.
     #[prost(string, tag = "2")]
     pub next_page_token: String,
@@ -35,7 +35,7 @@ pub struct ListQuestionsReply {
 
 /// A `qbank.v1.Question`, already encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncodedQuestion(pub Vec<u8>);
+pub struct EncodedQuestion(pub Bytes);
 
 /// GetQuestion's codec: requests decode with prost as usual; the reply, an
 /// [`EncodedQuestion`], is sent as it is.
@@ -115,7 +115,10 @@ mod tests {
             total_size: 7,
         };
         let reply = ListQuestionsReply {
-            questions: questions.iter().map(|q| q.encode_to_vec()).collect(),
+            questions: questions
+                .iter()
+                .map(|q| Bytes::from(q.encode_to_vec()))
+                .collect(),
             next_page_token: "token".into(),
             total_size: 7,
         };

@@ -6,6 +6,8 @@
 //! layer decides what a card contains and renders it; the domain and storage
 //! only carry it, never look inside.
 
+use bytes::Bytes;
+
 use super::question::Question;
 
 /// One question's card.
@@ -13,8 +15,9 @@ use super::question::Question;
 pub struct Card {
     /// The question it shows.
     pub question_id: String,
-    /// The rendering, opaque outside the layer that made it.
-    pub rendered: Vec<u8>,
+    /// The rendering, opaque outside the layer that made it. Shared: a cached
+    /// card goes into each response without a copy.
+    pub rendered: Bytes,
 }
 
 /// How cards are rendered, and which rendering that is.

@@ -450,7 +450,7 @@ mod tests {
             .expect("list cards");
         page.entries
             .into_iter()
-            .map(|card| String::from_utf8(card.rendered).expect("test cards are text"))
+            .map(|card| String::from_utf8(card.rendered.to_vec()).expect("test cards are text"))
             .collect()
     }
 
@@ -522,7 +522,7 @@ mod tests {
         let card = reopened.card("llm-001").expect("read").expect("a card");
 
         assert_eq!(left_behind, (false, false));
-        assert_eq!(card.rendered, b"changed");
+        assert_eq!(card.rendered, &b"changed"[..]);
     }
 
     #[tokio::test]

@@ -552,7 +552,7 @@ pub(super) const CARDS: Entries<Card> = Entries {
 fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
     Ok(Card {
         question_id: row.get(0)?,
-        rendered: row.get(1)?,
+        rendered: row.get::<_, Vec<u8>>(1)?.into(),
     })
 }
 
