@@ -1,10 +1,12 @@
 //! What SQLite alone costs per call on the bank's database: the floor under
 //! qbank's figures.
 //!
-//! Any server on this schema does at least this much work per call on top of
-//! what the constant baseline does, so the baseline's CPU per call plus the
-//! floor bounds the ratio any such server could reach, with no logging, no
-//! validation and no conversion at all. Each operation runs alone on one
+//! Any server that reads each call's data from this schema does at least this
+//! much work per call on top of what the constant baseline does, so the
+//! baseline's CPU per call plus the floor bounds the ratio such a server
+//! could reach, with no logging, no validation and no conversion at all.
+//! Only data held in memory instead escapes it (qbank caches cards; a write
+//! cannot escape it). Each operation runs alone on one
 //! thread, as directly as rusqlite allows, on the connection settings the
 //! server uses; the cost is the thread's CPU time, kernel time included,
 //! which is what the server's CPU per call counts too.

@@ -102,9 +102,11 @@ impl Report {
         (baseline > 0.0).then(|| qbank / baseline)
     }
 
-    /// The best throughput ratio any server on this storage could reach for
-    /// `rpc`, with nothing but the baseline's work and the storage floor
-    /// on its CPU: the baseline's CPU per call over that sum.
+    /// The best throughput ratio a server that reads each call's data from
+    /// SQLite could reach for `rpc`, with nothing but the baseline's work
+    /// and the storage floor on its CPU: the baseline's CPU per call over
+    /// that sum. Data served from memory instead (qbank's card cache) can
+    /// beat it.
     fn ceiling(&self, rpc: Rpc) -> Option<f64> {
         let floor = self.storage_floor?;
         let storage = match rpc {
@@ -326,8 +328,8 @@ impl Report {
             out.push_str(&format!("  {name:<58} {:>7.1} µs\n", micros(cost)));
         }
         out.push_str(
-            "best ratio any server on this storage could reach: the baseline's CPU per call \
-             over that plus the floor\n",
+            "best ratio a server reading each call's data from SQLite could reach: the \
+             baseline's CPU per call over that plus the floor\n",
         );
         for rpc in [Rpc::GetQuestion, Rpc::ListQuestions, Rpc::SubmitAnswer] {
             if let Some(ceiling) = self.ceiling(rpc) {

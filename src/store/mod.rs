@@ -14,6 +14,7 @@
 //!
 //! A PostgreSQL backend will implement the same methods.
 
+mod card_cache;
 mod schema;
 mod sqlite;
 mod writer;
@@ -153,6 +154,8 @@ pub struct Store {
     total_sizes: TotalSizes,
     scan_turns: std::sync::Arc<tokio::sync::Semaphore>,
     has_cards: bool,
+    card_format: Option<CardFormat>,
+    cards: std::sync::Arc<card_cache::CardCache>,
 }
 
 /// How many questions match each filter, remembered between pages.
@@ -225,6 +228,8 @@ impl Store {
             total_sizes: TotalSizes::default(),
             scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
             has_cards,
+            card_format: settings.card_format,
+            cards: std::sync::Arc::new(card_cache::CardCache::new()),
         })
     }
 
@@ -266,7 +271,14 @@ impl Store {
     /// callers that may only see what a card shows, without decoding it.
     pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
         self.require_cards()?;
-        sqlite::card(&mut *self.readers.get()?, question_id)
+        if let Some(card) = self.cards.get(question_id) {
+            return Ok(Some(card));
+        }
+        let card = sqlite::card(&mut *self.readers.get()?, question_id)?;
+        if let Some(card) = &card {
+            self.cards.insert(card);
+        }
+        Ok(card)
     }
 
     fn require_cards(&self) -> Result<(), StoreError> {
@@ -279,8 +291,12 @@ impl Store {
         }
     }
 
-    /// [`Store::list`], but the questions' cards: a page copies stored bytes
+    /// [`Store::list`], but the questions' cards: a page shares stored bytes
     /// instead of decoding each question.
+    ///
+    /// The page itself is a walk of ids; each card then comes from the card
+    /// cache, or is read by its id (at most `limit` primary-key reads, like
+    /// the rows of an inline page) and cached.
     pub async fn list_cards(
         &self,
         filter: QuestionFilter,
@@ -288,7 +304,58 @@ impl Store {
         limit: usize,
     ) -> Result<Page<Card>, StoreError> {
         self.require_cards()?;
-        self.page(filter, after, limit, sqlite::CARDS).await
+        let Page {
+            entries: question_ids,
+            has_more,
+            total_size,
+        } = self
+            .page(filter, after, limit, sqlite::QUESTION_IDS)
+            .await?;
+        let mut cards = Vec::with_capacity(question_ids.len());
+        // Checked out at the first card not cached, if any.
+        let mut reader = None;
+        for question_id in question_ids {
+            if let Some(card) = self.cards.get(&question_id) {
+                cards.push(card);
+                continue;
+            }
+            let reader = match &mut reader {
+                Some(reader) => reader,
+                None => reader.insert(self.readers.get()?),
+            };
+            match sqlite::card(reader, &question_id)? {
+                Some(card) => {
+                    self.cards.insert(&card);
+                    cards.push(card);
+                }
+                // Changed outside the server since it opened, which dropped
+                // its card: rendered from the question as it is now. Gone
+                // altogether: nothing to list.
+                None => cards.extend(self.render_card(reader, &question_id)?),
+            }
+        }
+        Ok(Page {
+            entries: cards,
+            has_more,
+            total_size,
+        })
+    }
+
+    /// The card of the question with this id, rendered now from its stored
+    /// columns; `None` if no such question exists.
+    fn render_card(
+        &self,
+        reader: &mut rusqlite::Connection,
+        question_id: &str,
+    ) -> Result<Option<Card>, StoreError> {
+        let Some(format) = &self.card_format else {
+            return Ok(None);
+        };
+        let question = sqlite::question(reader, question_id)?;
+        Ok(question.map(|question| Card {
+            rendered: (format.render)(&question).into(),
+            question_id: question.id,
+        }))
     }
 
     /// One page of `entries`.
@@ -523,6 +590,39 @@ mod tests {
 
         assert_eq!(left_behind, (false, false));
         assert_eq!(card.rendered, &b"changed"[..]);
+    }
+
+    #[tokio::test]
+    async fn a_question_changed_behind_the_server_s_back_is_listed_as_it_is_now() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("qbank.db");
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
+        let render_stem = |question: &Question| question.stem.clone().into_bytes();
+        let store = Store::open_with(&path, &bank, &settings(render_stem, 1)).expect("open");
+
+        let shell = rusqlite::Connection::open(&path).expect("a connection of its own");
+        shell
+            .execute(
+                "UPDATE questions SET stem = 'changed' WHERE id = 'llm-001'",
+                [],
+            )
+            .expect("change a question");
+        shell
+            .execute("DELETE FROM questions WHERE id = 'llm-002'", [])
+            .expect("delete a question");
+        drop(shell);
+        let listed = store
+            .list_cards(QuestionFilter::default(), None, 3)
+            .await
+            .expect("list cards");
+
+        let ids: Vec<&str> = listed
+            .entries
+            .iter()
+            .map(|card| card.question_id.as_str())
+            .collect();
+        assert_eq!(ids, ["llm-001", "llm-003", "llm-004"]);
+        assert_eq!(listed.entries[0].rendered, &b"changed"[..]);
     }
 
     #[tokio::test]

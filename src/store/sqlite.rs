@@ -514,13 +514,12 @@ pub(super) fn question(
 
 /// What a listing reads for each matching question.
 pub(super) struct Entries<T> {
-    /// The selected columns, from `q` (questions) or `c` (question_cards).
-    columns: &'static str,
+    /// The selected columns, from `q` (questions); `None` selects only the
+    /// id the listing is ordered by.
+    columns: Option<&'static str>,
     /// Whether the columns come from `questions`, which a tagged listing
     /// otherwise only joins for filters its index does not cover.
     reads_questions: bool,
-    /// Whether the columns come from `question_cards`.
-    reads_cards: bool,
     from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
 }
 
@@ -535,18 +534,17 @@ impl<T> Copy for Entries<T> {}
 
 /// Whole questions, decoded from their columns.
 pub(super) const QUESTIONS: Entries<Question> = Entries {
-    columns: QUESTION_COLUMNS,
+    columns: Some(QUESTION_COLUMNS),
     reads_questions: true,
-    reads_cards: false,
     from_row: question_from_row,
 };
 
-/// The questions' cards, as stored.
-pub(super) const CARDS: Entries<Card> = Entries {
-    columns: "c.question_id, c.card",
+/// Only the questions' ids: for an index-range filter, a walk of the
+/// listing's index alone.
+pub(super) const QUESTION_IDS: Entries<String> = Entries {
+    columns: None,
     reads_questions: false,
-    reads_cards: true,
-    from_row: card_from_row,
+    from_row: |row| row.get(0),
 };
 
 fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
@@ -712,17 +710,9 @@ pub(super) fn list<T>(
             .push(format!("{} > {parameter}", query.order_key));
     }
     let limit_parameter = query.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
-    let cards = if entries.reads_cards {
-        format!(
-            " CROSS JOIN question_cards c ON c.question_id = {}",
-            query.order_key
-        )
-    } else {
-        String::new()
-    };
     let sql = format!(
-        "SELECT {} FROM {}{cards} {} ORDER BY {} LIMIT {limit_parameter}",
-        entries.columns,
+        "SELECT {} FROM {} {} ORDER BY {} LIMIT {limit_parameter}",
+        entries.columns.unwrap_or(query.order_key),
         query.from,
         query.where_clause(),
         query.order_key,

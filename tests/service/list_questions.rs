@@ -330,6 +330,52 @@ async fn a_listed_question_is_exactly_its_full_view_without_the_answer() {
 }
 
 #[tokio::test]
+async fn a_page_served_again_from_memory_is_still_the_full_view_without_the_answer() {
+    // The first listing reads each card from the database and keeps it in
+    // memory; the second, and GetQuestion after them, serve the kept cards.
+    // All must agree with the FULL view, which decodes the stored question.
+    let app = spawn_app_with_generated_bank(40).await;
+    let tagged = |view: pb::QuestionView| pb::ListQuestionsRequest {
+        page_size: 100,
+        category: "llm".into(),
+        tags: vec!["every-2".into()],
+        view: view.into(),
+        ..Default::default()
+    };
+    let full = app
+        .client
+        .clone()
+        .list_questions(with_token(tagged(pb::QuestionView::Full), ADMIN_TOKEN))
+        .await
+        .expect("list the full view")
+        .into_inner()
+        .questions;
+    let without_answers: Vec<pb::Question> = full
+        .into_iter()
+        .map(|mut question| {
+            assert!(question.answer.take().is_some());
+            question
+        })
+        .collect();
+
+    let first = app
+        .list(tagged(pb::QuestionView::Basic))
+        .await
+        .expect("list");
+    let again = app
+        .list(tagged(pb::QuestionView::Basic))
+        .await
+        .expect("list again");
+
+    assert!(!without_answers.is_empty());
+    assert_eq!(first.questions, without_answers);
+    assert_eq!(again.questions, without_answers);
+    for question in &without_answers {
+        assert_eq!(&app.get(&question.id).await.expect("get"), question);
+    }
+}
+
+#[tokio::test]
 async fn the_full_view_needs_the_admin_token() {
     let app = spawn_app().await;
     let full = pb::ListQuestionsRequest {

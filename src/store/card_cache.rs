@@ -1,0 +1,113 @@
+//! Cards kept in memory, bounded by their size.
+//!
+//! A page of cards used to seek each card by its question's id in SQLite,
+//! which was the largest part of a page's CPU (the per-card index seek and
+//! its text comparisons). With the cards of popular pages in memory, a page
+//! walks only its listing's index.
+//!
+//! Cards are rendered only while a store opens, so a cached card cannot go
+//! stale through this server. Code that later writes questions must evict
+//! their cards here in the same transaction's wake, as it must forget
+//! `TotalSizes`. Edits made outside the server are not seen until it
+//! restarts, like the counts.
+
+use bytes::Bytes;
+use quick_cache::{Weighter, sync::Cache};
+
+use crate::domain::card::Card;
+
+/// Most memory the cached cards take, ids and bookkeeping included: about a
+/// third of a 100,000-question bank's cards, well inside the server's 64 MiB
+/// budget (BENCHMARKS.md).
+const CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
+/// A typical card and its id, to size the cache's tables up front.
+const TYPICAL_ENTRY_BYTES: u64 = 512;
+/// What an entry costs beyond its id and card: the key's `String`, the
+/// `Bytes` handle and shared header, and a table slot.
+const ENTRY_OVERHEAD_BYTES: u64 = 96;
+
+/// The cards most recently and frequently served, by question id.
+#[derive(Debug)]
+pub(super) struct CardCache {
+    cards: Cache<String, Bytes, CardWeight>,
+}
+
+impl CardCache {
+    pub(super) fn new() -> Self {
+        Self::with_capacity(CAPACITY_BYTES)
+    }
+
+    fn with_capacity(capacity_bytes: u64) -> Self {
+        let estimated_entries = usize::try_from(capacity_bytes / TYPICAL_ENTRY_BYTES).unwrap_or(0);
+        Self {
+            cards: Cache::with_weighter(estimated_entries, capacity_bytes, CardWeight),
+        }
+    }
+
+    /// The cached card of this question, if any: a reference count, no copy.
+    pub(super) fn get(&self, question_id: &str) -> Option<Card> {
+        self.cards.get(question_id).map(|rendered| Card {
+            question_id: question_id.to_owned(),
+            rendered,
+        })
+    }
+
+    /// Keeps `card`, evicting colder ones past the capacity.
+    pub(super) fn insert(&self, card: &Card) {
+        self.cards
+            .insert(card.question_id.clone(), card.rendered.clone());
+    }
+}
+
+/// An entry's weight is the memory it holds.
+#[derive(Debug, Clone, Copy)]
+struct CardWeight;
+
+impl Weighter<String, Bytes> for CardWeight {
+    fn weight(&self, question_id: &String, rendered: &Bytes) -> u64 {
+        (question_id.len() + rendered.len()) as u64 + ENTRY_OVERHEAD_BYTES
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(question_id: &str, size: usize) -> Card {
+        Card {
+            question_id: question_id.to_owned(),
+            rendered: Bytes::from(vec![b'x'; size]),
+        }
+    }
+
+    #[test]
+    fn a_cached_card_comes_back_as_it_went_in() {
+        let cache = CardCache::new();
+        let stored = card("q-1", 300);
+
+        cache.insert(&stored);
+
+        assert_eq!(cache.get("q-1"), Some(stored));
+        assert_eq!(cache.get("q-2"), None);
+    }
+
+    #[test]
+    fn the_cache_keeps_no_more_than_its_capacity_in_bytes() {
+        let capacity = 64 * 1024;
+        let cache = CardCache::with_capacity(capacity);
+
+        for index in 0..1_000 {
+            cache.insert(&card(&format!("q-{index:04}"), 400));
+        }
+
+        let kept = (0..1_000)
+            .filter(|index| cache.get(&format!("q-{index:04}")).is_some())
+            .count() as u64;
+        let entry_bytes = 6 + 400 + ENTRY_OVERHEAD_BYTES;
+        assert!(kept > 0, "nothing kept");
+        assert!(
+            kept * entry_bytes <= capacity,
+            "{kept} cards of {entry_bytes} bytes kept in {capacity}"
+        );
+    }
+}
