@@ -11,6 +11,8 @@
 //!   submissions queue to it and are committed together in one transaction
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
 //!   batch instead of once per call, and request-id checks never race.
+//! - the cards served most, in memory and bounded by size (see
+//!   [`card_cache`]), and the count of each filter listed (`TotalSizes`).
 //!
 //! A PostgreSQL backend will implement the same methods.
 
@@ -269,6 +271,7 @@ impl Store {
 
     /// The card of the question with this id: [`Store::question`] for
     /// callers that may only see what a card shows, without decoding it.
+    /// From memory when the card cache holds it.
     pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
         self.require_cards()?;
         if let Some(card) = self.cards.get(question_id) {
