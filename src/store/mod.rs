@@ -12,7 +12,7 @@
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
 //!   batch instead of once per call, and request-id checks never race.
 //! - the cards served most, in memory and bounded by size (see
-//!   [`card_cache`]), and the count of each filter listed (`TotalSizes`).
+//!   `card_cache`), and the count of each filter listed (`TotalSizes`).
 //!
 //! A PostgreSQL backend will implement the same methods.
 
