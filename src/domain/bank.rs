@@ -61,8 +61,10 @@ impl Bank {
     }
 
     /// The card of the question with this id. `None` when it has none: the
-    /// question does not exist, or changed after the cards were rendered
-    /// (ask [`Bank::question`], which tells those apart).
+    /// question does not exist, or changed outside the server after the
+    /// cards were rendered (ask [`Bank::question`], which tells those apart).
+    /// A card the server holds in memory is still served after such a
+    /// change, until a restart.
     pub fn question_card(&self, id: &str) -> Result<Option<Card>, Error> {
         Ok(self.store.card(id)?)
     }
@@ -74,7 +76,7 @@ impl Bank {
             .store
             .list(filter.clone(), after, query.page_size)
             .await?;
-        Ok(self.finish_page(&filter, page, |question| &question.id))
+        Ok(self.finish_page(&filter, page))
     }
 
     /// Whether [`Bank::question_card`] and [`Bank::list_cards`] can serve:
@@ -91,7 +93,7 @@ impl Bank {
             .store
             .list_cards(filter.clone(), after, query.page_size)
             .await?;
-        Ok(self.finish_page(&filter, page, |card| &card.question_id))
+        Ok(self.finish_page(&filter, page))
     }
 
     /// The query's filter, and the id its page starts after.
@@ -109,16 +111,10 @@ impl Bank {
     }
 
     /// The page with the token for the next one, signed for `filter`.
-    fn finish_page<T>(
-        &self,
-        filter: &QuestionFilter,
-        page: Page<T>,
-        question_id: fn(&T) -> &str,
-    ) -> ListPage<T> {
-        let next_page_token = match page.entries.last() {
-            Some(last) if page.has_more => Some(self.page_tokens.encode(filter, question_id(last))),
-            _ => None,
-        };
+    fn finish_page<T>(&self, filter: &QuestionFilter, page: Page<T>) -> ListPage<T> {
+        let next_page_token = page
+            .next_after
+            .map(|last_id| self.page_tokens.encode(filter, &last_id));
         ListPage {
             entries: page.entries,
             next_page_token,

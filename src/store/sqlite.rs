@@ -521,6 +521,8 @@ pub(super) struct Entries<T> {
     /// otherwise only joins for filters its index does not cover.
     reads_questions: bool,
     from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
+    /// The id of the question an entry is of: where the next page starts.
+    question_id: fn(&T) -> &str,
 }
 
 // Derived, these would require `T: Clone`; only the function pointer is copied.
@@ -537,14 +539,16 @@ pub(super) const QUESTIONS: Entries<Question> = Entries {
     columns: Some(QUESTION_COLUMNS),
     reads_questions: true,
     from_row: question_from_row,
+    question_id: |question| &question.id,
 };
 
-/// Only the questions' ids: for an index-range filter, a walk of the
-/// listing's index alone.
+/// Only the questions' ids: for a filter that one index range serves, a
+/// walk of that index alone.
 pub(super) const QUESTION_IDS: Entries<String> = Entries {
     columns: None,
     reads_questions: false,
     from_row: |row| row.get(0),
+    question_id: |question_id| question_id,
 };
 
 fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
@@ -725,9 +729,13 @@ pub(super) fn list<T>(
     drop(statement);
     let has_more = page.len() > limit;
     page.truncate(limit);
+    let next_after = match page.last() {
+        Some(last) if has_more => Some((entries.question_id)(last).to_owned()),
+        _ => None,
+    };
     Ok(Page {
         entries: page,
-        has_more,
+        next_after,
         total_size,
     })
 }
