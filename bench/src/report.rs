@@ -310,7 +310,10 @@ impl Report {
         for (name, cost) in [
             ("a random card (GetQuestion)", floor.card_read),
             (
-                "a random page of 20 cards, category + tag (ListQuestions)",
+                &format!(
+                    "a random page of {} cards, category + tag (ListQuestions)",
+                    crate::workload::PAGE_SIZE
+                ),
                 floor.page_read,
             ),
             (

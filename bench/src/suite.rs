@@ -81,7 +81,8 @@ async fn measure(args: &RunArgs, pinned: bool) -> BenchResult<Report> {
     // Last: it records attempts in the bank.
     let storage_floor = if args.measures(Measured::Floor) {
         progress("measuring SQLite alone on the bank");
-        let (db, bank, batch) = (db.clone(), args.bank, args.concurrency);
+        // At least one attempt per commit, whatever the concurrency says.
+        let (db, bank, batch) = (db.clone(), args.bank, args.concurrency.max(1));
         let (warmup, duration) = (args.warmup, args.duration);
         let measured =
             tokio::task::spawn_blocking(move || floor::measure(&db, bank, batch, warmup, duration));

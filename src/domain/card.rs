@@ -1,8 +1,8 @@
 //! Cards: each question rendered once, as a listing shows it to callers
 //! without answer rights, and kept beside the question.
 //!
-//! A page of a listing is then a copy of stored bytes per question instead of
-//! decoding each question's columns and encoding it again. The transport
+//! A page of a listing then carries each question's stored encoding instead
+//! of decoding its columns and encoding it again. The transport
 //! layer decides what a card contains and renders it; the domain and storage
 //! only carry it, never look inside.
 
@@ -16,7 +16,8 @@ pub struct Card {
     /// The question it shows.
     pub question_id: String,
     /// The rendering, opaque outside the layer that made it. Shared: a cached
-    /// card goes into each response without a copy.
+    /// card goes into each response by reference until the response is
+    /// written out.
     pub rendered: Bytes,
 }
 

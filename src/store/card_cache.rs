@@ -1,9 +1,9 @@
 //! Cards kept in memory, bounded by their size.
 //!
-//! A page of cards used to seek each card by its question's id in SQLite,
-//! which was the largest part of a page's CPU (the per-card index seek and
-//! its text comparisons). With the cards of popular pages in memory, a page
-//! walks only its listing's index.
+//! Seeking each card by its question's id in SQLite is the largest part of a
+//! page of cards' CPU (the index seek and its text comparisons;
+//! BENCHMARKS.md). With the cards of popular pages in memory, a page walks
+//! only its listing's index.
 //!
 //! Cards are rendered only while a store opens, so a cached card cannot go
 //! stale through this server. Code that later writes questions must evict
@@ -16,15 +16,18 @@ use quick_cache::{Weighter, sync::Cache};
 
 use crate::domain::card::Card;
 
-/// Most memory the cached cards take, ids and bookkeeping included: about a
-/// third of a 100,000-question bank's cards, well inside the server's 64 MiB
-/// budget (BENCHMARKS.md).
+/// About the memory the cached cards take, ids and bookkeeping included:
+/// about a third of a 100,000-question bank's cards, well inside the
+/// server's 64 MiB budget (BENCHMARKS.md).
 const CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
 /// A typical card and its id, to size the cache's tables up front.
 const TYPICAL_ENTRY_BYTES: u64 = 512;
 /// What an entry costs beyond its id and card: the key's `String`, the
-/// `Bytes` handle and shared header, and a table slot.
-const ENTRY_OVERHEAD_BYTES: u64 = 96;
+/// `Bytes` handle and shared header, the cache's slot and the ghost entries
+/// it keeps of evicted keys, and allocator rounding. Measured: with 96 here,
+/// 16 MiB of weight raised the server's peak RSS by 19.5 MiB, about 190
+/// bytes more per entry than its id and card.
+const ENTRY_OVERHEAD_BYTES: u64 = 192;
 
 /// The cards most recently and frequently served, by question id.
 #[derive(Debug)]
@@ -45,11 +48,8 @@ impl CardCache {
     }
 
     /// The cached card of this question, if any: a reference count, no copy.
-    pub(super) fn get(&self, question_id: &str) -> Option<Card> {
-        self.cards.get(question_id).map(|rendered| Card {
-            question_id: question_id.to_owned(),
-            rendered,
-        })
+    pub(super) fn get(&self, question_id: &str) -> Option<Bytes> {
+        self.cards.get(question_id)
     }
 
     /// Keeps `card`, evicting colder ones past the capacity.
@@ -87,7 +87,7 @@ mod tests {
 
         cache.insert(&stored);
 
-        assert_eq!(cache.get("q-1"), Some(stored));
+        assert_eq!(cache.get("q-1"), Some(stored.rendered));
         assert_eq!(cache.get("q-2"), None);
     }
 
