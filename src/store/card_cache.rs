@@ -14,6 +14,7 @@
 use bytes::Bytes;
 use quick_cache::{Weighter, sync::Cache};
 
+use super::StoreError;
 use crate::domain::card::Card;
 
 /// About the memory the cached cards take, ids and bookkeeping included:
@@ -47,15 +48,26 @@ impl CardCache {
         }
     }
 
-    /// The cached card of this question, if any: a reference count, no copy.
-    pub(super) fn get(&self, question_id: &str) -> Option<Bytes> {
-        self.cards.get(question_id)
-    }
-
-    /// Keeps `card`, evicting colder ones past the capacity.
-    pub(super) fn insert(&self, card: &Card) {
-        self.cards
-            .insert(card.question_id.clone(), card.rendered.clone());
+    /// The card of this question: from memory (a reference count, no copy),
+    /// or else from `read`, and then kept, evicting colder ones past the
+    /// capacity.
+    pub(super) fn get_or_read(
+        &self,
+        question_id: &str,
+        read: impl FnOnce() -> Result<Option<Card>, StoreError>,
+    ) -> Result<Option<Card>, StoreError> {
+        if let Some(rendered) = self.cards.get(question_id) {
+            return Ok(Some(Card {
+                question_id: question_id.to_owned(),
+                rendered,
+            }));
+        }
+        let card = read()?;
+        if let Some(card) = &card {
+            self.cards
+                .insert(card.question_id.clone(), card.rendered.clone());
+        }
+        Ok(card)
     }
 }
 
@@ -80,15 +92,24 @@ mod tests {
         }
     }
 
+    /// What the cache holds for `question_id`, reading nothing.
+    fn cached(cache: &CardCache, question_id: &str) -> Option<Card> {
+        cache
+            .get_or_read(question_id, || Ok(None))
+            .expect("no read fails")
+    }
+
     #[test]
-    fn a_cached_card_comes_back_as_it_went_in() {
+    fn a_card_read_once_is_then_served_from_memory() {
         let cache = CardCache::new();
         let stored = card("q-1", 300);
 
-        cache.insert(&stored);
+        let first = cache.get_or_read("q-1", || Ok(Some(stored.clone())));
+        let again = cache.get_or_read("q-1", || panic!("read again"));
 
-        assert_eq!(cache.get("q-1"), Some(stored.rendered));
-        assert_eq!(cache.get("q-2"), None);
+        assert_eq!(first.expect("read"), Some(stored.clone()));
+        assert_eq!(again.expect("from memory"), Some(stored));
+        assert_eq!(cached(&cache, "q-2"), None);
     }
 
     #[test]
@@ -97,11 +118,14 @@ mod tests {
         let cache = CardCache::with_capacity(capacity);
 
         for index in 0..1_000 {
-            cache.insert(&card(&format!("q-{index:04}"), 400));
+            let question_id = format!("q-{index:04}");
+            cache
+                .get_or_read(&question_id, || Ok(Some(card(&question_id, 400))))
+                .expect("read");
         }
 
         let kept = (0..1_000)
-            .filter(|index| cache.get(&format!("q-{index:04}")).is_some())
+            .filter(|index| cached(&cache, &format!("q-{index:04}")).is_some())
             .count() as u64;
         let entry_bytes = 6 + 400 + ENTRY_OVERHEAD_BYTES;
         assert!(kept > 0, "nothing kept");

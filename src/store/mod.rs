@@ -280,17 +280,9 @@ impl Store {
     /// From memory when the card cache holds it.
     pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
         self.require_cards()?;
-        if let Some(rendered) = self.cards.get(question_id) {
-            return Ok(Some(Card {
-                question_id: question_id.to_owned(),
-                rendered,
-            }));
-        }
-        let card = sqlite::card(&mut *self.readers.get()?, question_id)?;
-        if let Some(card) = &card {
-            self.cards.insert(card);
-        }
-        Ok(card)
+        self.cards.get_or_read(question_id, || {
+            sqlite::card(&mut *self.readers.get()?, question_id)
+        })
     }
 
     fn require_cards(&self) -> Result<CardFormat, StoreError> {
@@ -440,15 +432,9 @@ fn fill_cards(
 ) -> Result<Page<Card>, StoreError> {
     let mut cards = Vec::with_capacity(question_ids.entries.len());
     for question_id in question_ids.entries {
-        if let Some(rendered) = cache.get(&question_id) {
-            cards.push(Card {
-                question_id,
-                rendered,
-            });
-            continue;
-        }
-        if let Some(card) = sqlite::card(reader, &question_id)? {
-            cache.insert(&card);
+        if let Some(card) =
+            cache.get_or_read(&question_id, || sqlite::card(reader, &question_id))?
+        {
             cards.push(card);
         } else if let Some(question) = sqlite::question(reader, &question_id)? {
             // Changed outside the server since it opened, which dropped its
