@@ -140,29 +140,44 @@ pub(crate) async fn measure(
     rpc: Rpc,
     shape: LoadShape,
 ) -> BenchResult<Measurement> {
+    let mut measurements = measure_alternating(server, workload, &[rpc], shape).await?;
+    measurements.pop().ok_or_else(|| "no measurement".into())
+}
+
+/// Drives `server` as `shape` says, each caller taking `rpcs` in turn, and
+/// measures each kind of call in the same window: what differs between them
+/// is then the calls, not the moment (on a shared machine, two windows a few
+/// seconds apart can differ by a quarter). The window's server CPU is shared
+/// among them by their calls, so their CPU per call is the mix's.
+pub(crate) async fn measure_alternating(
+    server: &ServerProcess,
+    workload: &Arc<Workload>,
+    rpcs: &[Rpc],
+    shape: LoadShape,
+) -> BenchResult<Vec<Measurement>> {
     let endpoint = Endpoint::from_shared(format!("http://{}", server.addr()))?.tcp_nodelay(true);
     let mut channels: Vec<Channel> = Vec::with_capacity(shape.connections);
     for _ in 0..shape.connections.max(1) {
         // connect(), not a lazy channel: the handshakes happen before the warm-up.
         channels.push(endpoint.connect().await?);
     }
-
+    let rpcs: Arc<[Rpc]> = rpcs.into();
     let measuring = Arc::new(AtomicBool::new(false));
     let stopping = Arc::new(AtomicBool::new(false));
     let callers: Vec<_> = (0..shape.concurrency.max(1))
         .map(|caller| {
             let client = DiscardingClient::new(channels[caller % channels.len()].clone());
             let workload = workload.clone();
+            let rpcs = rpcs.clone();
             let measuring = measuring.clone();
             let stopping = stopping.clone();
             // Seeded per caller and run, so callers do not ask for the same ids.
             let rng = fastrand::Rng::with_seed(fastrand::u64(..) ^ caller as u64);
             tokio::spawn(call_in_a_loop(
-                client, workload, rpc, rng, measuring, stopping,
+                client, workload, rpcs, rng, measuring, stopping,
             ))
         })
         .collect();
-
     tokio::time::sleep(shape.warmup).await;
     let server_before = server.cpu_time()?;
     let load_before = cpu_time("self")?;
@@ -175,41 +190,59 @@ pub(crate) async fn measure(
     let load_cpu = cpu_time("self")?.saturating_sub(load_before);
     let server_peak_rss_kib = server.peak_rss_kib()?;
     stopping.store(true, Ordering::Relaxed);
-
-    let mut total = Tally::new()?;
+    let mut totals = rpcs
+        .iter()
+        .map(|_| Tally::new())
+        .collect::<BenchResult<Vec<_>>>()?;
     for caller in callers {
-        total.add(&caller.await??)?;
+        for (total, tally) in totals.iter_mut().zip(caller.await??) {
+            total.add(&tally)?;
+        }
     }
-    Ok(Measurement {
-        calls: total.calls,
-        errors: total.errors,
-        response_bytes: total.response_bytes,
-        first_error: total.first_error,
-        window,
-        latency: total.latency,
-        server_cpu,
-        load_cpu,
-        server_peak_rss_kib,
-    })
+    let all_calls: u64 = totals.iter().map(|total| total.calls).sum();
+    Ok(totals
+        .into_iter()
+        .map(|total| {
+            let share = total.calls as f64 / all_calls.max(1) as f64;
+            Measurement {
+                calls: total.calls,
+                errors: total.errors,
+                response_bytes: total.response_bytes,
+                first_error: total.first_error,
+                window,
+                latency: total.latency,
+                server_cpu: server_cpu.mul_f64(share),
+                load_cpu: load_cpu.mul_f64(share),
+                server_peak_rss_kib,
+            }
+        })
+        .collect())
 }
 
-/// One caller: a call, then the next, until `stopping`; counts only the calls
-/// that complete while `measuring`.
+/// One caller: a call, then the next, until `stopping`, taking `rpcs` in
+/// turn; counts, for each, only the calls that complete while `measuring`.
 async fn call_in_a_loop(
     mut client: DiscardingClient,
     workload: Arc<Workload>,
-    rpc: Rpc,
+    rpcs: Arc<[Rpc]>,
     mut rng: fastrand::Rng,
     measuring: Arc<AtomicBool>,
     stopping: Arc<AtomicBool>,
-) -> BenchResult<Tally> {
-    let mut tally = Tally::new()?;
-    while !stopping.load(Ordering::Relaxed) {
+) -> BenchResult<Vec<Tally>> {
+    let mut tallies = rpcs
+        .iter()
+        .map(|_| Tally::new())
+        .collect::<BenchResult<Vec<_>>>()?;
+    for turn in (0..rpcs.len()).cycle() {
+        if stopping.load(Ordering::Relaxed) {
+            break;
+        }
         let started = Instant::now();
-        let outcome = workload.call(&mut client, rpc, &mut rng).await;
+        let outcome = workload.call(&mut client, rpcs[turn], &mut rng).await;
         if !measuring.load(Ordering::Relaxed) {
             continue;
         }
+        let tally = &mut tallies[turn];
         match outcome {
             Ok(response_bytes) => {
                 tally.calls += 1;
@@ -223,5 +256,5 @@ async fn call_in_a_loop(
             }
         }
     }
-    Ok(tally)
+    Ok(tallies)
 }

@@ -250,7 +250,8 @@ impl Report {
         ));
         if self.qbank.get(Rpc::DeepPage).is_some() {
             out.push_str(&format!(
-                "pages: unfiltered, 20 questions, {} in flight; deep page starts at {}{}\n",
+                "pages: unfiltered, 20 questions, {} in flight, first and deep in turn in one window \
+                 (their CPU per call is the pair's); deep page starts at {}{}\n",
                 settings.page_concurrency,
                 self.deep_page_depth,
                 if self.deep_page_depth < DEEP_PAGE_DEPTH {

@@ -146,11 +146,12 @@ async fn measure_qbank(
             concurrency: args.page_concurrency,
             ..plan.shape
         };
-        for rpc in [Rpc::FirstPage, Rpc::DeepPage] {
-            progress(&format!("measuring qbank {}", rpc.name()));
-            let measurement = load::measure(&qbank, &workload, rpc, pages).await?;
-            results.measurements.push((rpc, measurement));
-        }
+        let rpcs = [Rpc::FirstPage, Rpc::DeepPage];
+        progress("measuring qbank's first and deep pages, alternating");
+        let measurements = load::measure_alternating(&qbank, &workload, &rpcs, pages).await?;
+        results
+            .measurements
+            .extend(rpcs.into_iter().zip(measurements));
     }
     results.peak_rss_kib = qbank.peak_rss_kib()?;
     qbank.stop().await?;
