@@ -24,6 +24,9 @@ pub enum Error {
     /// The credentials cannot allow this at all on this server.
     #[error("{0}")]
     PermissionDenied(&'static str),
+    /// The named thing is damaged in storage; other things still serve.
+    #[error("{0}")]
+    DataLoss(String),
     /// Storage hit a limit of its own (busy, read-only, full): retry later.
     #[error("storage is unavailable")]
     Storage(#[from] StoreError),
@@ -40,6 +43,7 @@ impl From<Error> for Status {
             Error::NotFound(message) => Status::not_found(message),
             Error::Unauthenticated(message) => Status::unauthenticated(message),
             Error::PermissionDenied(message) => Status::permission_denied(message),
+            Error::DataLoss(message) => Status::data_loss(message),
             Error::Storage(error) => storage_status(&error),
         }
     }
@@ -50,6 +54,18 @@ fn storage_status(error: &StoreError) -> Status {
         StoreError::Busy(_) | StoreError::ReadOnly(_) | StoreError::WriterStopped => {
             tracing::warn!(error = %error_chain(error), "storage unavailable");
             Status::unavailable("the question bank is temporarily unavailable; retry later")
+        }
+        // Faults an operator must fix (a failing disk, a deleted database);
+        // nothing was recorded, so a retry after the fix is safe.
+        StoreError::Io(_) | StoreError::Replaced { .. } => {
+            tracing::error!(error = %error_chain(error), "storage failed");
+            Status::unavailable(
+                "the question bank cannot write to its storage; nothing was recorded, retry later",
+            )
+        }
+        StoreError::DataLoss(_) => {
+            tracing::error!(error = %error_chain(error), "stored data is damaged");
+            Status::data_loss("stored data is damaged")
         }
         StoreError::DiskFull(_) => {
             tracing::error!(error = %error_chain(error), "storage full");

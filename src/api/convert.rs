@@ -285,11 +285,19 @@ pub fn card_format() -> CardFormat {
     CardFormat {
         fingerprint: *FINGERPRINT,
         render: render_card,
+        is_intact: card_is_intact,
     }
 }
 
 fn render_card(question: &Question) -> Vec<u8> {
     question_to_proto(question.clone(), View::Basic).encode_to_vec()
+}
+
+/// A card is intact when it decodes as the question it is stored for, with
+/// no answer in it: the checks a client would fail on, or leak through.
+fn card_is_intact(rendered: &[u8], question_id: &str) -> bool {
+    pb::Question::decode(rendered)
+        .is_ok_and(|question| question.id == question_id && question.answer.is_none())
 }
 
 /// A question with every field set, for the card format's fingerprint.
@@ -321,7 +329,7 @@ impl From<Attempt> for pb::SubmitAnswerResponse {
     fn from(attempt: Attempt) -> Self {
         let answer = attempt.answer;
         Self {
-            attempt_id: attempt.id.to_string(),
+            attempt_id: attempt.id,
             correct: answer.correct,
             score: answer.score,
             correct_choice_keys: answer.correct_choice_keys,

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    store::{Page, Recorded, Store},
+    store::{Page, Recorded, Store, StoreError},
 };
 
 /// A ListQuestions request, validated.
@@ -53,11 +53,17 @@ impl Bank {
         Self { store, page_tokens }
     }
 
-    /// The question with this id, or `NotFound` naming it.
+    /// The question with this id, or `NotFound` naming it; `DataLoss`
+    /// naming it when its stored row is damaged (other questions serve).
     pub fn question(&self, id: &str) -> Result<Question, Error> {
-        self.store
-            .question(id)?
-            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
+        match self.store.question(id) {
+            Ok(Some(question)) => Ok(question),
+            Ok(None) => Err(Error::NotFound(format!("question {id:?} does not exist"))),
+            Err(StoreError::DataLoss(_)) => Err(Error::DataLoss(format!(
+                "question {id:?} is damaged in storage; other questions are not affected"
+            ))),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The card of the question with this id. `None` when it has none: the

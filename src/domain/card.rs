@@ -29,6 +29,10 @@ pub struct CardFormat {
     pub fingerprint: [u8; 32],
     /// Renders one question's card.
     pub render: fn(&Question) -> Vec<u8>,
+    /// Whether stored bytes are an intact card of the question with this
+    /// id. Checked once, when a card is read from storage into memory, so a
+    /// damaged file never sends garbage with status OK.
+    pub is_intact: fn(rendered: &[u8], question_id: &str) -> bool,
 }
 
 impl PartialEq for CardFormat {

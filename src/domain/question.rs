@@ -2,6 +2,8 @@
 
 use std::{collections::HashSet, time::SystemTime};
 
+use unicode_normalization::UnicodeNormalization as _;
+
 use super::{
     limits,
     validation::{FieldError, check_identifier, check_text},
@@ -117,9 +119,12 @@ pub struct Question {
     pub answer: AnswerKey,
 }
 
-/// Choice keys match after trimming and ignoring case, so `" c"` picks `C`.
+/// Choice keys match after trimming, compatibility normalisation (NFKC) and
+/// ignoring case, so `" c"` picks `C`, and so do the fullwidth `Ｃ` and `ｃ`
+/// that Chinese input methods type. Keys are identifiers, which is what NFKC
+/// is for; free text (stems, choice texts) is never normalised.
 pub fn normalise_choice_key(key: &str) -> String {
-    key.trim().to_lowercase()
+    key.trim().nfkc().collect::<String>().trim().to_lowercase()
 }
 
 impl Question {
@@ -298,5 +303,16 @@ mod tests {
         let question = single_choice();
         assert_eq!(question.choice(" b\t").map(|c| c.key.as_str()), Some("B"));
         assert_eq!(question.choice("c"), None);
+    }
+
+    #[test]
+    fn fullwidth_keys_typed_with_a_chinese_ime_name_their_ascii_choice() {
+        let question = single_choice();
+        assert_eq!(question.choice("Ｂ").map(|c| c.key.as_str()), Some("B"));
+        assert_eq!(
+            question.choice("\u{3000}ａ").map(|c| c.key.as_str()),
+            Some("A")
+        );
+        assert_eq!(normalise_choice_key("ｔｒｕｅ"), "true");
     }
 }

@@ -132,8 +132,8 @@ pub struct GradedAnswer {
 /// A recorded attempt: a graded answer with the id storage gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
-    /// Assigned by storage; unique.
-    pub id: i64,
+    /// Assigned by storage: opaque, and unique beyond one database.
+    pub id: String,
     /// What was recorded.
     pub answer: GradedAnswer,
 }

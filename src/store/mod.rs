@@ -17,6 +17,8 @@
 //! A PostgreSQL backend will implement the same methods.
 
 mod card_cache;
+mod damage;
+mod monitor;
 mod schema;
 mod sqlite;
 mod writer;
@@ -55,6 +57,20 @@ pub enum StoreError {
     /// No space left for the write; nothing was written.
     #[error("the disk is full")]
     DiskFull(#[source] BoxError),
+    /// The disk failed a read, write or sync (EIO): nothing was written.
+    #[error("the disk failed an I/O operation")]
+    Io(#[source] BoxError),
+    /// The file at the database's path is no longer the one this store
+    /// opened (deleted, or replaced): a write now would be lost with it.
+    #[error("the database file {path} was deleted or replaced while open")]
+    Replaced {
+        /// The database's path.
+        path: String,
+    },
+    /// A stored value does not decode: the file was damaged, or written by
+    /// something that broke the schema's rules.
+    #[error("stored data is damaged")]
+    DataLoss(#[source] BoxError),
     /// The file was written by a newer qbank: refusing to touch it.
     #[error(
         "the database schema is newer than this qbank-server knows (it applies {known} \
@@ -79,17 +95,37 @@ impl StoreError {
     /// A fault of the storage itself (lock, permissions, space), as opposed to
     /// a bug or damage: the kind an operator fixes and the server outlives.
     pub fn is_storage_fault(&self) -> bool {
-        matches!(self, Self::Busy(_) | Self::ReadOnly(_) | Self::DiskFull(_))
+        matches!(
+            self,
+            Self::Busy(_)
+                | Self::ReadOnly(_)
+                | Self::DiskFull(_)
+                | Self::Io(_)
+                | Self::Replaced { .. }
+        )
     }
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode;
+        use rusqlite::{Error, ErrorCode};
         match error.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Busy(error.into()),
             Some(ErrorCode::ReadOnly) => Self::ReadOnly(error.into()),
             Some(ErrorCode::DiskFull) => Self::DiskFull(error.into()),
+            Some(ErrorCode::SystemIoFailure) => Self::Io(error.into()),
+            Some(ErrorCode::DatabaseCorrupt) => Self::DataLoss(error.into()),
+            // A column whose value this code did not write.
+            None if matches!(
+                error,
+                Error::FromSqlConversionFailure(..)
+                    | Error::InvalidColumnType(..)
+                    | Error::Utf8Error(..)
+                    | Error::IntegralValueOutOfRange(..)
+            ) =>
+            {
+                Self::DataLoss(error.into())
+            }
             _ => Self::Internal(error.into()),
         }
     }
@@ -162,6 +198,9 @@ pub struct Store {
     /// [`Store::has_cards`]).
     card_format: Option<CardFormat>,
     cards: std::sync::Arc<card_cache::CardCache>,
+    damage: std::sync::Arc<damage::DamageReports>,
+    /// Runs while any handle lives.
+    _monitor: std::sync::Arc<monitor::Monitor>,
 }
 
 /// How many questions match each filter, remembered between pages.
@@ -227,7 +266,10 @@ impl Store {
         let readers = sqlite::open_readers(path, &access, settings.busy_timeout)?;
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE_CAPACITY);
         let (health_sender, write_health) = watch::channel(WriteHealth::Healthy);
-        writer::spawn(connection, receiver, health_sender)?;
+        let health_sender = std::sync::Arc::new(health_sender);
+        let file = monitor::DatabaseFile::opened(path)?;
+        let monitor = monitor::spawn(file.clone(), health_sender.clone())?;
+        writer::spawn(connection, file, receiver, health_sender)?;
         Ok(Self {
             readers,
             writer: sender,
@@ -237,6 +279,8 @@ impl Store {
             scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
             card_format,
             cards: std::sync::Arc::new(card_cache::CardCache::new()),
+            damage: std::sync::Arc::default(),
+            _monitor: std::sync::Arc::new(monitor),
         })
     }
 
@@ -252,8 +296,9 @@ impl Store {
 
     /// The question with this id. A primary-key read of a few microseconds:
     /// it runs inline, which measures faster than hopping threads.
+    /// A question whose row is damaged is `DataLoss`, and logged once.
     pub fn question(&self, id: &str) -> Result<Option<Question>, StoreError> {
-        sqlite::question(&mut *self.readers.get()?, id)
+        read_question(&mut *self.readers.get()?, &self.damage, id)
     }
 
     /// Up to `limit` questions matching `filter` with ids after `after`.
@@ -278,10 +323,12 @@ impl Store {
     /// The card of the question with this id: [`Store::question`] for
     /// callers that may only see what a card shows, without decoding it.
     /// From memory when the card cache holds it.
+    /// A stored card that is not intact is `None`, and logged once: the
+    /// caller then serves the question from its columns.
     pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
-        self.require_cards()?;
+        let format = self.require_cards()?;
         self.cards.get_or_read(question_id, || {
-            sqlite::card(&mut *self.readers.get()?, question_id)
+            read_card(&mut *self.readers.get()?, format, &self.damage, question_id)
         })
     }
 
@@ -307,12 +354,13 @@ impl Store {
     ) -> Result<Page<Card>, StoreError> {
         let format = self.require_cards()?;
         let cache = self.cards.clone();
+        let damage = self.damage.clone();
         self.page(
             filter,
             after,
             limit,
             sqlite::QUESTION_IDS,
-            move |reader, question_ids| fill_cards(reader, &cache, format, question_ids),
+            move |reader, question_ids| fill_cards(reader, &cache, format, &damage, question_ids),
         )
         .await
     }
@@ -340,8 +388,13 @@ impl Store {
         let filter_key = filter.canonical_bytes();
         let known = self.total_sizes.get(&filter_key);
         let inline = known.is_some() && sqlite::is_index_range(&filter);
+        let damage = self.damage.clone();
         let read_page = move |reader: &mut rusqlite::Connection| {
-            let page = sqlite::list(reader, &filter, after.as_deref(), limit, known, entries)?;
+            let (page, damaged) =
+                sqlite::list(reader, &filter, after.as_deref(), limit, known, entries)?;
+            for (question_id, cause) in damaged {
+                damage.report(&question_id, "row", &crate::error::error_chain(&*cause));
+            }
             finish(reader, page)
         };
         if inline {
@@ -416,28 +469,67 @@ fn fill_cards(
     reader: &mut rusqlite::Connection,
     cache: &card_cache::CardCache,
     format: CardFormat,
+    damage: &damage::DamageReports,
     question_ids: Page<String>,
 ) -> Result<Page<Card>, StoreError> {
     let mut cards = Vec::with_capacity(question_ids.entries.len());
     for question_id in question_ids.entries {
-        if let Some(card) =
-            cache.get_or_read(&question_id, || sqlite::card(reader, &question_id))?
-        {
+        if let Some(card) = cache.get_or_read(&question_id, || {
+            read_card(reader, format, damage, &question_id)
+        })? {
             cards.push(card);
-        } else if let Some(question) = sqlite::question(reader, &question_id)? {
-            // Changed outside the server since it opened, which dropped its
-            // card: rendered from the question as it is now, not cached.
-            cards.push(Card {
+            continue;
+        }
+        // No intact card: changed outside the server since it opened (which
+        // dropped its card), or the card is damaged. Rendered from the
+        // question as it is now, not cached.
+        match read_question(reader, damage, &question_id) {
+            Ok(Some(question)) => cards.push(Card {
                 rendered: (format.render)(&question).into(),
                 question_id: question.id,
-            });
+            }),
+            // Deleted outside the server, with its tags left behind.
+            Ok(None) => {}
+            // Left out (and logged): one damaged question must not fail
+            // every listing that holds it.
+            Err(StoreError::DataLoss(_)) => {}
+            Err(error) => return Err(error),
         }
-        // Neither: deleted outside the server, with its tags left behind.
     }
     Ok(Page {
         entries: cards,
         next_after: question_ids.next_after,
         total_size: question_ids.total_size,
+    })
+}
+
+/// The stored card of a question, if it is intact: a damaged one is logged
+/// once and read as missing.
+fn read_card(
+    reader: &mut rusqlite::Connection,
+    format: CardFormat,
+    damage: &damage::DamageReports,
+    question_id: &str,
+) -> Result<Option<Card>, StoreError> {
+    Ok(sqlite::card(reader, question_id)?.filter(|card| {
+        let intact = (format.is_intact)(&card.rendered, question_id);
+        if !intact {
+            damage.report(question_id, "card", &"it does not decode as this question");
+        }
+        intact
+    }))
+}
+
+/// A question read by id; a damaged row is logged once and `DataLoss`.
+fn read_question(
+    reader: &mut rusqlite::Connection,
+    damage: &damage::DamageReports,
+    question_id: &str,
+) -> Result<Option<Question>, StoreError> {
+    sqlite::question(reader, question_id).inspect_err(|error| {
+        if let StoreError::DataLoss(cause) = error {
+            damage.report(question_id, "row", &crate::error::error_chain(&**cause));
+        }
     })
 }
 
@@ -493,6 +585,7 @@ mod tests {
             card_format: Some(CardFormat {
                 fingerprint: [fingerprint; 32],
                 render,
+                is_intact: |_, _| true,
             }),
             ..StoreSettings::default()
         }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0004_cards_follow_questions.sql"
     )),
+    M::up(include_str!("../../migrations/0005_opaque_attempt_ids.sql")),
 ];
 
 /// Brings the schema up to date in one transaction.

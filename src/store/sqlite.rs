@@ -514,15 +514,13 @@ pub(super) fn question(
 
 /// What a listing reads for each matching question.
 pub(super) struct Entries<T> {
-    /// The selected columns, from `q` (questions); `None` selects only the
-    /// id the listing is ordered by.
+    /// The selected columns, from `q` (questions), the question's id first;
+    /// `None` selects only the id the listing is ordered by.
     columns: Option<&'static str>,
     /// Whether the columns come from `questions`, which a tagged listing
     /// otherwise only joins for filters its index does not cover.
     reads_questions: bool,
     from_row: fn(&Row<'_>) -> rusqlite::Result<T>,
-    /// The id of the question an entry is of: where the next page starts.
-    question_id: fn(&T) -> &str,
 }
 
 // Derived, these would require `T: Clone`; only the function pointer is copied.
@@ -539,7 +537,6 @@ pub(super) const QUESTIONS: Entries<Question> = Entries {
     columns: Some(QUESTION_COLUMNS),
     reads_questions: true,
     from_row: question_from_row,
-    question_id: |question| &question.id,
 };
 
 /// Only the questions' ids: for a filter that one index range serves, a
@@ -548,7 +545,6 @@ pub(super) const QUESTION_IDS: Entries<String> = Entries {
     columns: None,
     reads_questions: false,
     from_row: |row| row.get(0),
-    question_id: |question_id| question_id,
 };
 
 fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
@@ -673,9 +669,13 @@ pub(super) fn is_index_range(filter: &QuestionFilter) -> bool {
     filter.tags.len() <= 1 && !filters_question_columns(filter)
 }
 
+/// A question whose stored row could not be read, and why.
+pub(super) type Damaged = (String, super::BoxError);
+
 /// One keyset page of `entries`: an index seek past `after`, then at most
 /// `limit + 1` rows (the extra row only tells whether another page follows).
 /// The count runs in the same read transaction, so page and total agree.
+/// Rows that do not decode are left out of the page and returned beside it.
 pub(super) fn list<T>(
     connection: &mut Connection,
     filter: &QuestionFilter,
@@ -683,7 +683,7 @@ pub(super) fn list<T>(
     limit: usize,
     known_total_size: Option<u64>,
     entries: Entries<T>,
-) -> Result<Page<T>, StoreError> {
+) -> Result<(Page<T>, Vec<Damaged>), StoreError> {
     // A count and its page read one snapshot. A page alone needs no explicit
     // transaction (its one statement is one), which saves a BEGIN and COMMIT.
     let transaction;
@@ -721,31 +721,64 @@ pub(super) fn list<T>(
         query.where_clause(),
         query.order_key,
     );
-    let mut page = Vec::with_capacity(limit + 1);
+    let mut page = Vec::with_capacity(limit);
+    let mut damaged = Vec::new();
+    // The id of the last row walked, kept in one buffer: the next page
+    // starts after it, whether or not its entry could be read.
+    let mut last_id = String::new();
+    let mut has_more = false;
     let mut statement = reader.prepare_cached(&sql)?;
-    for entry in statement.query_map(params_from_iter(&query.values), entries.from_row)? {
-        page.push(entry?);
+    let mut rows = statement.query(params_from_iter(&query.values))?;
+    let mut walked = 0;
+    while let Some(row) = rows.next()? {
+        if walked == limit {
+            has_more = true;
+            break;
+        }
+        walked += 1;
+        let id = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        last_id.clear();
+        last_id.push_str(id);
+        match (entries.from_row)(row).map_err(StoreError::from) {
+            Ok(entry) => page.push(entry),
+            // One damaged question must not fail the page for everyone.
+            Err(StoreError::DataLoss(cause)) => damaged.push((last_id.clone(), cause)),
+            Err(error) => return Err(error),
+        }
     }
+    drop(rows);
     drop(statement);
-    let has_more = page.len() > limit;
-    page.truncate(limit);
-    let next_after = match page.last() {
-        Some(last) if has_more => Some((entries.question_id)(last).to_owned()),
-        _ => None,
-    };
-    Ok(Page {
+    let page = Page {
         entries: page,
-        next_after,
+        next_after: has_more.then_some(last_id),
         total_size,
-    })
+    };
+    Ok((page, damaged))
 }
 
 const ATTEMPT_COLUMNS: &str = "id, question_id, question_revision, choice_keys, correct, score, \
-     correct_choice_keys, explanation, respondent_id, request_id, submit_time";
+     correct_choice_keys, explanation, respondent_id, request_id, submit_time, public_id";
+
+/// An attempt's id as clients see it: its UUIDv7, or for attempts recorded
+/// before migration 0005, the decimal row id they were given then.
+fn attempt_id(row_id: i64, public_id: Option<&[u8]>) -> rusqlite::Result<String> {
+    match public_id {
+        None => Ok(row_id.to_string()),
+        Some(bytes) => uuid::Uuid::from_slice(bytes)
+            .map(|id| id.hyphenated().to_string())
+            .map_err(|error| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    11,
+                    rusqlite::types::Type::Blob,
+                    error.into(),
+                )
+            }),
+    }
+}
 
 fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<Attempt> {
     Ok(Attempt {
-        id: row.get(0)?,
+        id: attempt_id(row.get(0)?, row.get_ref(11)?.as_blob_or_null()?)?,
         answer: GradedAnswer {
             question_id: row.get(1)?,
             question_revision: row.get(2)?,
@@ -786,11 +819,13 @@ pub(super) fn record_attempt(
     // One statement decides between "new" and "seen before": the insert
     // does nothing on a repeated request_id, and only then is the original
     // read back. (NULL request ids never conflict.)
+    let public_id = uuid::Uuid::now_v7();
     let inserted: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
-                 correct_choice_keys, explanation, respondent_id, request_id, submit_time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 correct_choice_keys, explanation, respondent_id, request_id, submit_time,
+                 public_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (request_id) DO NOTHING
              RETURNING id",
         )?
@@ -806,17 +841,21 @@ pub(super) fn record_attempt(
                 answer.respondent_id,
                 answer.request_id,
                 to_unix_micros(answer.submit_time),
+                public_id.as_bytes().as_slice(),
             ],
             |row| row.get(0),
         )
         .optional()?;
-    let Some(id) = inserted else {
+    if inserted.is_none() {
         let existing = connection
             .prepare_cached(&format!(
                 "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE request_id = ?1"
             ))?
             .query_row([&answer.request_id], attempt_from_row)?;
         return Ok(Recorded::Existing(existing));
-    };
-    Ok(Recorded::New(Attempt { id, answer }))
+    }
+    Ok(Recorded::New(Attempt {
+        id: public_id.hyphenated().to_string(),
+        answer,
+    }))
 }

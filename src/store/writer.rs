@@ -3,14 +3,16 @@
 //! Each wake-up takes every job already queued (up to [`MAX_BATCH`]) and runs
 //! them in one `BEGIN IMMEDIATE` transaction, each inside its own savepoint so
 //! one failing job cannot undo the others. Replies go out only after the
-//! commit returns, so every acknowledged attempt is durable.
+//! commit returns, so every acknowledged attempt is durable. Before each
+//! batch it checks that the database file is still the one it opened (see
+//! `monitor`): a write into a deleted file would be acknowledged and lost.
 
 use std::sync::Arc;
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{BoxError, Recorded, StoreError, WriteHealth, sqlite};
+use super::{BoxError, Recorded, StoreError, WriteHealth, monitor::DatabaseFile, sqlite};
 use crate::{domain::submission::GradedAnswer, error::error_chain};
 
 /// Bounds the latency one commit adds to the first job of a batch.
@@ -31,20 +33,22 @@ pub(super) enum Job {
 /// Starts the writer thread. It stops when every [`super::Store`] handle is gone.
 pub(super) fn spawn(
     connection: Connection,
+    file: DatabaseFile,
     jobs: mpsc::Receiver<Job>,
-    health: watch::Sender<WriteHealth>,
+    health: Arc<watch::Sender<WriteHealth>>,
 ) -> Result<(), StoreError> {
     std::thread::Builder::new()
         .name("qbank-writer".into())
-        .spawn(move || run(connection, jobs, health))
+        .spawn(move || run(connection, &file, jobs, &health))
         .map(drop)
         .map_err(|error| StoreError::Internal(error.into()))
 }
 
 fn run(
     mut connection: Connection,
+    file: &DatabaseFile,
     mut jobs: mpsc::Receiver<Job>,
-    health: watch::Sender<WriteHealth>,
+    health: &watch::Sender<WriteHealth>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = jobs.blocking_recv() {
@@ -55,7 +59,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        let outcome = commit_batch(&mut connection, &mut batch);
+        let outcome = commit_batch(&mut connection, file, &mut batch);
         health.send_if_modified(|current| {
             let changed = *current != outcome;
             *current = outcome;
@@ -65,8 +69,12 @@ fn run(
 }
 
 /// Runs and answers one batch, returning whether storage let it write.
-fn commit_batch(connection: &mut Connection, batch: &mut Vec<Job>) -> WriteHealth {
-    let outcomes = match run_batch(connection, batch) {
+fn commit_batch(
+    connection: &mut Connection,
+    file: &DatabaseFile,
+    batch: &mut Vec<Job>,
+) -> WriteHealth {
+    let outcomes = match file.check().and_then(|()| run_batch(connection, batch)) {
         Ok(outcomes) => outcomes,
         Err(error) => {
             // Nothing of the batch is stored: every caller gets the error.
@@ -129,7 +137,10 @@ fn for_each_caller(error: &Arc<StoreError>) -> StoreError {
         StoreError::Busy(_) => StoreError::Busy(source),
         StoreError::ReadOnly(_) => StoreError::ReadOnly(source),
         StoreError::DiskFull(_) => StoreError::DiskFull(source),
+        StoreError::Io(_) => StoreError::Io(source),
+        StoreError::Replaced { ref path } => StoreError::Replaced { path: path.clone() },
         StoreError::WriterStopped => StoreError::WriterStopped,
+        StoreError::DataLoss(_) => StoreError::DataLoss(source),
         StoreError::SchemaTooNew { .. } | StoreError::Internal(_) => StoreError::Internal(source),
     }
 }

@@ -326,3 +326,224 @@ async fn a_database_in_an_unwritable_directory_is_a_clear_startup_error() {
     assert!(message.starts_with("cannot open the database"), "{message}");
     assert!(message.contains(&*db.display().to_string()), "{message}");
 }
+
+/// Writes to the database file from a connection of its own, bypassing the
+/// server, as damage (or a careless sqlite3 session) would.
+fn damage(db_path: &Path, sql: &str) {
+    rusqlite::Connection::open(db_path)
+        .expect("open")
+        .execute_batch(sql)
+        .expect("damage the database");
+}
+
+#[tokio::test]
+async fn a_damaged_card_is_served_from_the_question_s_columns() {
+    let app = spawn_app().await;
+    let mut expected = app.get_full("llm-001").await.expect("full view");
+    expected.answer = None;
+    damage(
+        &app.db_path,
+        "UPDATE question_cards SET card = x'0a02ff0012' WHERE question_id = 'llm-001';",
+    );
+
+    let got = app.get("llm-001").await.expect("served");
+    let page = app
+        .list(qbank::pb::ListQuestionsRequest::default())
+        .await
+        .expect("every listing still works");
+
+    assert_eq!(got, expected);
+    assert_eq!(page.questions.len(), 10);
+    assert_eq!(page.questions[0], expected);
+}
+
+#[tokio::test]
+async fn a_damaged_question_answers_data_loss_alone_and_listings_leave_it_out() {
+    let app = spawn_app().await;
+    damage(
+        &app.db_path,
+        "UPDATE questions SET choices = 'not json' WHERE id = 'llm-002';",
+    );
+
+    let get = expect_code(app.get("llm-002").await, Code::DataLoss);
+    let full = expect_code(app.get_full("llm-002").await, Code::DataLoss);
+    let submit = expect_code(app.answer("llm-002", &["false"]).await, Code::DataLoss);
+    let page = app
+        .list(qbank::pb::ListQuestionsRequest {
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .expect("the listing still works");
+    let full_page = app
+        .client
+        .clone()
+        .list_questions(crate::support::with_token(
+            qbank::pb::ListQuestionsRequest {
+                page_size: 2,
+                view: qbank::pb::QuestionView::Full.into(),
+                ..Default::default()
+            },
+            crate::support::ADMIN_TOKEN,
+        ))
+        .await
+        .expect("the FULL listing still works")
+        .into_inner();
+    let next = app
+        .list(qbank::pb::ListQuestionsRequest {
+            page_size: 2,
+            page_token: page.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("the next page");
+
+    for status in [&get, &full, &submit] {
+        assert!(status.message().contains("llm-002"), "{status:?}");
+    }
+    let ids = |page: &qbank::pb::ListQuestionsResponse| -> Vec<String> {
+        page.questions.iter().map(|q| q.id.clone()).collect()
+    };
+    assert_eq!(ids(&page), ["llm-001"]);
+    assert_eq!(ids(&full_page), ["llm-001"]);
+    assert_eq!(ids(&next), ["llm-003", "llm-004"]);
+    app.get("llm-003").await.expect("other questions serve");
+    assert_eq!(app.attempts_stored("llm-002"), 0);
+}
+
+#[test]
+fn damage_is_logged_once_per_question_however_often_it_is_met() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("qbank.db");
+    let (mut child, addr, lines) = crate::support::start_binary(&db, &[]);
+    damage(
+        &db,
+        "UPDATE question_cards SET card = x'00' WHERE question_id = 'llm-001';",
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let mut client =
+            qbank::pb::question_bank_client::QuestionBankClient::connect(format!("http://{addr}"))
+                .await
+                .expect("connect");
+        for _ in 0..3 {
+            client
+                .get_question(qbank::pb::GetQuestionRequest {
+                    id: "llm-001".into(),
+                    view: 0,
+                })
+                .await
+                .expect("served from the columns");
+        }
+    });
+
+    crate::support::send_signal(&child, "-TERM");
+    crate::support::wait_for_exit(&mut child);
+    let logged: Vec<String> = lines
+        .try_iter()
+        .filter(|line| line.contains("damaged"))
+        .collect();
+
+    assert_eq!(logged.len(), 1, "{logged:#?}");
+    assert!(logged[0].contains("llm-001"), "{logged:#?}");
+}
+
+#[tokio::test]
+async fn a_database_deleted_under_the_server_refuses_writes_and_reports_not_serving() {
+    let app = spawn_app().await;
+    app.answer("llm-001", &["C"]).await.expect("a write before");
+    let dir = app.db_path.parent().expect("a directory").to_owned();
+
+    std::fs::remove_dir_all(&dir).expect("delete the database's directory");
+
+    let status = expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
+    assert!(
+        status.message().contains("nothing was recorded"),
+        "{status:?}"
+    );
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+    app.get("llm-001").await.expect("reads keep working");
+}
+
+#[tokio::test]
+async fn a_database_deleted_under_an_idle_server_reports_not_serving() {
+    let app = spawn_app().await;
+    let dir = app.db_path.parent().expect("a directory").to_owned();
+
+    std::fs::remove_dir_all(&dir).expect("delete the database's directory");
+
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+}
+
+/// An ext4 file system in a file, mounted over a new temporary directory
+/// through a loop device. Unmounts on drop.
+struct LoopExt4 {
+    dir: Arc<tempfile::TempDir>,
+    _image: tempfile::NamedTempFile,
+}
+
+impl LoopExt4 {
+    fn mount() -> Self {
+        let image = tempfile::NamedTempFile::new().expect("an image file");
+        image.as_file().set_len(32 << 20).expect("size the image");
+        let made = Command::new("mkfs.ext4")
+            .args(["-q", "-F"])
+            .arg(image.path())
+            .status()
+            .expect("run mkfs.ext4");
+        assert!(made.success(), "mkfs.ext4 failed");
+        let dir = Arc::new(tempfile::tempdir().expect("temporary directory"));
+        let image_path = image.path().to_str().expect("a UTF-8 path");
+        mount(&["-o", "loop", image_path], dir.path());
+        Self { dir, _image: image }
+    }
+
+    /// Shuts the file system down (FS_IOC_SHUTDOWN, as `xfs_io -c shutdown`
+    /// does, without flushing): every later read, write and fsync on it
+    /// fails with EIO, as on a failing disk. Done by Python, since this
+    /// crate's tests write no unsafe code; `false` when Python is missing.
+    fn fail_every_io(&self) -> bool {
+        const FS_IOC_SHUTDOWN_NOLOGFLUSH: &str = "import fcntl, os, struct, sys; \
+            fd = os.open(sys.argv[1], os.O_RDONLY); \
+            fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))";
+        Command::new("python3")
+            .args(["-c", FS_IOC_SHUTDOWN_NOLOGFLUSH])
+            .arg(self.dir.path())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+}
+
+impl Drop for LoopExt4 {
+    fn drop(&mut self) {
+        unmount(self.dir.path());
+    }
+}
+
+#[tokio::test]
+async fn a_disk_failing_with_io_errors_answers_unavailable_and_reports_not_serving() {
+    if !can_mount() {
+        return;
+    }
+    let disk = LoopExt4::mount();
+    let app = spawn_app_in(Options::default(), disk.dir.clone()).await;
+    app.answer("llm-001", &["C"]).await.expect("a write before");
+    // Read after that write, so the question is in the read connections'
+    // page caches: the grading read then does not need the disk, and the
+    // write is what meets the failure.
+    for _ in 0..3 {
+        app.get_full("llm-001").await.expect("a read before");
+    }
+    if !disk.fail_every_io() {
+        eprintln!("SKIPPED: python3 is needed to make the disk fail");
+        return;
+    }
+
+    let status = expect_code(app.answer("llm-001", &["C"]).await, Code::Unavailable);
+
+    assert!(
+        status.message().contains("nothing was recorded"),
+        "{status:?}"
+    );
+    wait_for_health(&app.channel, ServingStatus::NotServing).await;
+}

@@ -61,6 +61,48 @@ async fn keys_are_trimmed_and_compared_ignoring_case() {
 }
 
 #[tokio::test]
+async fn fullwidth_keys_from_a_chinese_input_method_grade_as_their_ascii_keys() {
+    let app = spawn_app().await;
+
+    let letter = app.answer("llm-001", &["Ｃ"]).await.expect("submit");
+    let boolean = app
+        .answer("llm-002", &["ｆａｌｓｅ"])
+        .await
+        .expect("submit");
+    let with_ideographic_space = app
+        .answer("llm-001", &["\u{3000}ｃ"])
+        .await
+        .expect("submit");
+
+    assert!(letter.correct);
+    assert!(boolean.correct);
+    assert!(with_ideographic_space.correct);
+    let stored = app
+        .store()
+        .attempts_for_question("llm-001")
+        .expect("attempts");
+    assert_eq!(
+        stored[0].answer.choice_keys,
+        ["C"],
+        "stored in the question's spelling"
+    );
+}
+
+#[tokio::test]
+async fn attempt_ids_are_uuids_that_reveal_no_count() {
+    let app = spawn_app().await;
+
+    let first = app.answer("llm-001", &["C"]).await.expect("submit");
+    let second = app.answer("llm-001", &["C"]).await.expect("submit");
+
+    for id in [&first.attempt_id, &second.attempt_id] {
+        let uuid = uuid::Uuid::parse_str(id).unwrap_or_else(|_| panic!("{id} is no UUID"));
+        assert_eq!(uuid.get_version_num(), 7, "{id}");
+    }
+    assert_ne!(first.attempt_id, second.attempt_id);
+}
+
+#[tokio::test]
 async fn an_accepted_answer_is_stored_with_everything_it_was_graded_on() {
     let app = spawn_app().await;
     let before = SystemTime::now();
@@ -232,6 +274,31 @@ async fn a_retry_with_the_same_request_id_returns_the_original_response_and_reco
     let retry = app.submit(request).await.expect("retry");
 
     assert_eq!(retry, first);
+    assert_eq!(app.attempts_stored("llm-005"), 1);
+}
+
+#[tokio::test]
+async fn an_attempt_recorded_before_uuids_keeps_its_decimal_id_on_retry() {
+    let app = spawn_app().await;
+    // As migration 0005 leaves an attempt recorded before it: no public id.
+    let row_id: i64 = rusqlite::Connection::open(&app.db_path)
+        .expect("open")
+        .query_row(
+            "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
+                 correct_choice_keys, explanation, respondent_id, request_id, submit_time)
+             VALUES ('llm-005', 1, '[\"B\"]', 1, 1.0, '[\"B\"]', 'why', NULL, 'legacy-1', 0)
+             RETURNING id",
+            [],
+            |row| row.get(0),
+        )
+        .expect("an attempt of the old schema");
+
+    let retry = app
+        .submit(with_ids("llm-005", &["B"], "", "legacy-1"))
+        .await
+        .expect("retry");
+
+    assert_eq!(retry.attempt_id, row_id.to_string());
     assert_eq!(app.attempts_stored("llm-005"), 1);
 }
 

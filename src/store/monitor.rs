@@ -1,0 +1,96 @@
+//! The store's monitor: a thread that checks, once a second, that the file
+//! at the database's path is still the one the store opened.
+//!
+//! A database whose directory was deleted (or whose file was replaced) under
+//! a running server still accepts writes into the unlinked file, which
+//! vanishes with everything in it when the server stops. The writer refuses
+//! such writes itself (see [`DatabaseFile::check`]); the monitor makes health
+//! report it even while nobody writes.
+
+use std::{
+    os::unix::fs::MetadataExt as _,
+    path::{Path, PathBuf},
+    sync::{Arc, mpsc},
+    time::Duration,
+};
+
+use tokio::sync::watch;
+
+use super::{StoreError, WriteHealth};
+
+/// How often the monitor looks.
+const INTERVAL: Duration = Duration::from_secs(1);
+
+/// The database file a store opened, identified by device and inode.
+#[derive(Debug, Clone)]
+pub(super) struct DatabaseFile {
+    path: PathBuf,
+    identity: (u64, u64),
+}
+
+impl DatabaseFile {
+    /// The file now at `path`, which the store has just opened.
+    pub(super) fn opened(path: &Path) -> Result<Self, StoreError> {
+        let identity = identity(path).map_err(|error| StoreError::Internal(Box::new(error)))?;
+        Ok(Self {
+            path: path.to_owned(),
+            identity,
+        })
+    }
+
+    /// `Replaced` unless the file at the path is still the one opened. A
+    /// `stat` per write batch: cheap next to the batch's fsync.
+    pub(super) fn check(&self) -> Result<(), StoreError> {
+        match identity(&self.path) {
+            Ok(identity) if identity == self.identity => Ok(()),
+            _ => Err(StoreError::Replaced {
+                path: self.path.display().to_string(),
+            }),
+        }
+    }
+}
+
+fn identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    let metadata = std::fs::metadata(path)?;
+    Ok((metadata.dev(), metadata.ino()))
+}
+
+/// Stops the monitor when the last store handle holding it is dropped.
+#[derive(Debug)]
+pub(super) struct Monitor {
+    _stop: mpsc::Sender<()>,
+}
+
+/// Starts the monitor of `file`, which marks writes as failing in `health`
+/// when the file is gone.
+pub(super) fn spawn(
+    file: DatabaseFile,
+    health: Arc<watch::Sender<WriteHealth>>,
+) -> Result<Monitor, StoreError> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("qbank-monitor".into())
+        .spawn(move || {
+            let mut reported = false;
+            // Disconnected (every store handle gone) ends the loop.
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
+                match file.check() {
+                    Ok(()) => reported = false,
+                    Err(error) => {
+                        if !reported {
+                            tracing::error!(
+                                %error,
+                                "the database file is gone: refusing writes until it is back"
+                            );
+                            reported = true;
+                        }
+                        health.send_if_modified(|current| {
+                            std::mem::replace(current, WriteHealth::Failing) != WriteHealth::Failing
+                        });
+                    }
+                }
+            }
+        })
+        .map_err(|error| StoreError::Internal(error.into()))?;
+    Ok(Monitor { _stop: stop })
+}
