@@ -99,6 +99,15 @@ const DEFAULT_KEEPALIVE_INTERVAL: &str = "30";
 const DEFAULT_KEEPALIVE_TIMEOUT: &str = "10";
 const DEFAULT_RATE_LIMIT: &str = "0";
 const DEFAULT_DB_BUSY_TIMEOUT: &str = "5";
+const DEFAULT_HANDSHAKE_TIMEOUT: &str = "10";
+const DEFAULT_REQUEST_READ_TIMEOUT: &str = "5";
+const DEFAULT_MAX_CONCURRENT_WRITES: &str = "256";
+const DEFAULT_CLIENT_CALL_SHARE: &str = "25";
+const DEFAULT_MAX_WATCH_STREAMS: &str = "64";
+const DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION: &str = "4";
+/// The most connections open at once unless `--max-connections` says
+/// otherwise: this, or half the file-descriptor limit where that is lower.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// Limits on what one call or one client may cost.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
@@ -117,10 +126,48 @@ pub struct Limits {
     #[arg(long, env = "QBANK_MAX_HEADER_LIST_BYTES", value_name = "BYTES", default_value = DEFAULT_MAX_HEADER_LIST_BYTES)]
     pub max_header_list_bytes: u32,
 
-    /// Calls in progress across all connections; calls beyond it fail at once
-    /// with RESOURCE_EXHAUSTED instead of queueing.
+    /// Connections open at once; new ones beyond it wait in the kernel's
+    /// backlog until one closes. Default: 1024, or half the file-descriptor
+    /// limit (raised to its hard limit at start) where that is lower.
+    #[arg(long, env = "QBANK_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+
+    /// Seconds a new connection may take to finish its TLS handshake and
+    /// send its first request bytes (the HTTP/2 preface) before it is closed.
+    #[arg(long, env = "QBANK_HANDSHAKE_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_HANDSHAKE_TIMEOUT, value_parser = parse_seconds)]
+    pub handshake_timeout: Duration,
+
+    /// Seconds a call's first request message may take to arrive after its
+    /// headers; slower calls end with DEADLINE_EXCEEDED. A call counts
+    /// against the limits below only once its message has arrived.
+    #[arg(long, env = "QBANK_REQUEST_READ_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_REQUEST_READ_TIMEOUT, value_parser = parse_seconds)]
+    pub request_read_timeout: Duration,
+
+    /// Read calls (everything but writes) in progress across all
+    /// connections; calls beyond it fail at once with RESOURCE_EXHAUSTED
+    /// instead of queueing.
     #[arg(long, env = "QBANK_MAX_CONCURRENT_CALLS", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_CALLS)]
     pub max_concurrent_calls: usize,
+
+    /// Write calls (SubmitAnswer) in progress, a budget of their own: a
+    /// flood of writes is refused RESOURCE_EXHAUSTED without refusing reads.
+    #[arg(long, env = "QBANK_MAX_CONCURRENT_WRITES", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_WRITES)]
+    pub max_concurrent_writes: usize,
+
+    /// The most of each budget above one client IP address may hold, in
+    /// percent. Behind a proxy every caller shares its address: raise it to
+    /// 100 there.
+    #[arg(long, env = "QBANK_CLIENT_CALL_SHARE", value_name = "PERCENT", default_value = DEFAULT_CLIENT_CALL_SHARE, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub client_call_share: u8,
+
+    /// Health.Watch streams open at once across all connections; each also
+    /// counts as a call in progress for as long as it stays open.
+    #[arg(long, env = "QBANK_MAX_WATCH_STREAMS", value_name = "N", default_value = DEFAULT_MAX_WATCH_STREAMS)]
+    pub max_watch_streams: usize,
+
+    /// Health.Watch streams one connection may have open at once.
+    #[arg(long, env = "QBANK_MAX_WATCH_STREAMS_PER_CONNECTION", value_name = "N", default_value = DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION)]
+    pub max_watch_streams_per_connection: usize,
 
     /// Seconds a call may take (a shorter client deadline wins); tonic
     /// answers a call cut off by it with CANCELLED.
@@ -137,8 +184,9 @@ pub struct Limits {
     pub keepalive_timeout: Duration,
 
     /// Calls per second one client (peer IP address) may make, with bursts of
-    /// the same size; more fail with RESOURCE_EXHAUSTED. 0 turns the limit
-    /// off, the default, because behind a proxy every caller shares one IP.
+    /// the same size; more fail with RESOURCE_EXHAUSTED. Health checks are
+    /// not counted. 0 turns the limit off, the default, because behind a
+    /// proxy every caller shares one IP.
     #[arg(long, env = "QBANK_RATE_LIMIT", value_name = "CALLS_PER_SECOND", default_value = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
 
@@ -156,7 +204,15 @@ impl Default for Limits {
             max_message_bytes: number(DEFAULT_MAX_MESSAGE_BYTES) as usize,
             max_concurrent_streams: number(DEFAULT_MAX_CONCURRENT_STREAMS) as u32,
             max_header_list_bytes: number(DEFAULT_MAX_HEADER_LIST_BYTES) as u32,
+            max_connections: None,
+            handshake_timeout: seconds(DEFAULT_HANDSHAKE_TIMEOUT),
+            request_read_timeout: seconds(DEFAULT_REQUEST_READ_TIMEOUT),
             max_concurrent_calls: number(DEFAULT_MAX_CONCURRENT_CALLS) as usize,
+            max_concurrent_writes: number(DEFAULT_MAX_CONCURRENT_WRITES) as usize,
+            client_call_share: number(DEFAULT_CLIENT_CALL_SHARE) as u8,
+            max_watch_streams: number(DEFAULT_MAX_WATCH_STREAMS) as usize,
+            max_watch_streams_per_connection: number(DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION)
+                as usize,
             call_timeout: seconds(DEFAULT_CALL_TIMEOUT),
             keepalive_interval: seconds(DEFAULT_KEEPALIVE_INTERVAL),
             keepalive_timeout: seconds(DEFAULT_KEEPALIVE_TIMEOUT),

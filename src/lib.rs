@@ -2,6 +2,8 @@
 //!
 //! A call travels down these modules, each in its own layer:
 //!
+//! - [`incoming`]: connections from `accept` until tonic serves them: the
+//!   connection cap, accept back-off, TLS and the handshake deadline.
 //! - [`server`]: the tonic server: services, reflection, health, gRPC-Web,
 //!   shutdown.
 //! - [`api`]: transport. [`api::service`] implements `qbank.v1.QuestionBank`,
@@ -31,6 +33,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;
+pub mod incoming;
 pub mod metrics;
 pub mod server;
 pub mod store;

@@ -9,10 +9,7 @@ use tokio::{
     sync::{Notify, watch},
     task::JoinSet,
 };
-use tonic::{
-    server::NamedService,
-    transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming},
-};
+use tonic::{server::NamedService, transport::Server};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tonic_web::GrpcWebLayer;
 use tower::util::option_layer;
@@ -28,12 +25,13 @@ use crate::{
         service::QuestionBankService,
         wire::question_bank_server::QuestionBankServer,
     },
-    config::{Config, TlsFiles},
+    config::{Config, DEFAULT_MAX_CONNECTIONS, TlsFiles},
     domain::{
         bank::Bank,
         bank_file::{self, BankFileError},
         question::Question,
     },
+    incoming::{self, ConnectionPolicy, TlsError},
     metrics::{Metrics, serve_metrics},
     pb,
     store::{Store, StoreError, StoreSettings, WriteHealth},
@@ -66,18 +64,9 @@ pub enum ServeError {
     /// The reflection service could not read the descriptor sets.
     #[error("cannot build the reflection service")]
     Reflection(#[source] tonic_reflection::server::Error),
-    /// A TLS file cannot be read.
-    #[error("cannot read the TLS file {path}")]
-    TlsFile {
-        /// The file.
-        path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The TLS certificate or key is not usable.
-    #[error("invalid TLS configuration")]
-    Tls(#[source] tonic::transport::Error),
+    /// A TLS file cannot be read or used.
+    #[error("cannot set up TLS")]
+    Tls(#[source] TlsError),
     /// An origin allowed for gRPC-Web is not a valid header value.
     #[error("invalid gRPC-Web configuration")]
     GrpcWebOrigin(#[source] InvalidOrigin),
@@ -197,7 +186,7 @@ pub async fn serve_with_metrics(
     let health_follows_writes = tokio::spawn(report_write_health(health.clone(), write_health));
 
     let local_addr = listener.local_addr().ok();
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = incoming::accept(listener, connection_policy(&config)?);
 
     // When the signal arrives: report NOT_SERVING (so balancers stop sending),
     // then let tonic stop accepting and drain. `draining` starts the clock on
@@ -222,7 +211,7 @@ pub async fn serve_with_metrics(
 
     let cors = cors_layer(&config.grpc_web_allow_origins).map_err(ServeError::GrpcWebOrigin)?;
     let limits = &config.limits;
-    let mut builder = Server::builder()
+    let builder = Server::builder()
         // HTTP/1.1 for gRPC-Web from browsers; gRPC clients still get HTTP/2.
         .accept_http1(true)
         .timeout(limits.call_timeout)
@@ -230,9 +219,6 @@ pub async fn serve_with_metrics(
         .http2_max_header_list_size(Some(limits.max_header_list_bytes))
         .http2_keepalive_interval(Some(limits.keepalive_interval))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout));
-    if let Some(tls) = tls_config(&config.tls)? {
-        builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
-    }
     // Outermost first: CORS answers browsers' preflight requests; gRPC-Web
     // is translated into gRPC before anything else sees the call; every call
     // is logged and counted, including those admission rejects; panics are
@@ -241,10 +227,7 @@ pub async fn serve_with_metrics(
         .layer(option_layer(cors))
         .layer(GrpcWebLayer::new())
         .layer(CallTelemetryLayer::new(metrics))
-        .layer(AdmissionLayer::new(
-            limits.max_concurrent_calls,
-            limits.rate_limit,
-        ))
+        .layer(AdmissionLayer::new(limits))
         .layer(PanicGuardLayer)
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -275,22 +258,49 @@ pub async fn serve_with_metrics(
     Ok(())
 }
 
-/// The TLS settings for `files`, or `None` for plaintext.
-fn tls_config(files: &TlsFiles) -> Result<Option<ServerTlsConfig>, ServeError> {
+/// How connections are accepted: the cap (after raising the process's file
+/// limit, so the cap is what binds), the handshake deadline, and TLS.
+fn connection_policy(config: &Config) -> Result<ConnectionPolicy, ServeError> {
+    let file_limit = incoming::raise_file_limit()
+        .map_err(|error| tracing::warn!(%error, "cannot read the file-descriptor limit"))
+        .ok();
+    let max_connections = match config.limits.max_connections {
+        Some(max_connections) => {
+            let max_connections = max_connections as usize;
+            if let Some(limit) = file_limit
+                && max_connections as u64 >= limit.soft
+            {
+                tracing::warn!(
+                    max_connections,
+                    file_limit = limit.soft,
+                    "--max-connections is not below the file-descriptor limit: accepting \
+                     fails (and backs off) before the cap is reached"
+                );
+            }
+            max_connections
+        }
+        None => file_limit.map_or(DEFAULT_MAX_CONNECTIONS, |limit| {
+            usize::try_from(limit.soft / 2)
+                .unwrap_or(usize::MAX)
+                .clamp(1, DEFAULT_MAX_CONNECTIONS)
+        }),
+    };
+    tracing::info!(max_connections, "connection cap");
+    Ok(ConnectionPolicy {
+        max_connections,
+        handshake_timeout: config.limits.handshake_timeout,
+        tls: tls_acceptor(&config.tls)?,
+    })
+}
+
+/// TLS for `files`, or `None` for plaintext.
+fn tls_acceptor(files: &TlsFiles) -> Result<Option<tokio_rustls::TlsAcceptor>, ServeError> {
     let (Some(cert), Some(key)) = (&files.tls_cert, &files.tls_key) else {
         return Ok(None);
     };
-    let read = |path: &std::path::Path| {
-        std::fs::read(path).map_err(|source| ServeError::TlsFile {
-            path: path.display().to_string(),
-            source,
-        })
-    };
-    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
-    if let Some(client_ca) = &files.tls_client_ca {
-        tls = tls.client_ca_root(Certificate::from_pem(read(client_ca)?));
-    }
-    Ok(Some(tls))
+    incoming::tls_acceptor(cert, key, files.tls_client_ca.as_deref())
+        .map(Some)
+        .map_err(ServeError::Tls)
 }
 
 /// Mirrors whether writes succeed in the question bank's health status, so

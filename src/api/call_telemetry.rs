@@ -67,25 +67,24 @@ where
     }
 
     fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
-        let method = request.uri().path().to_owned();
-        let span = tracing::info_span!("call", method = %method);
-        let metrics = self.metrics.clone();
-        let started = Instant::now();
+        let span = tracing::info_span!("call", method = %request.uri().path());
+        let mut record = CallRecord {
+            method: request.uri().path().to_owned(),
+            metrics: self.metrics.clone(),
+            started: Instant::now(),
+            finished: false,
+        };
         let response = span.in_scope(|| self.inner.call(request));
         Box::pin(
             async move {
                 let result = response.await;
-                let elapsed = started.elapsed();
-                let latency_us = elapsed.as_micros() as u64;
                 match &result {
-                    Ok(response) => {
-                        let code = response_code(response);
-                        tracing::info!(code = ?code, latency_us, "call finished");
-                        metrics.record_call(&method, code, elapsed);
-                    }
+                    Ok(response) => record.finish(response_code(response)),
                     // A transport failure has no gRPC status: a counter of it
                     // would mislabel the call, so it is only logged.
                     Err(error) => {
+                        record.finished = true;
+                        let latency_us = record.started.elapsed().as_micros() as u64;
                         tracing::warn!(%error, latency_us, "call failed in transport");
                     }
                 }
@@ -93,6 +92,44 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+/// One call on its way: recorded once, when it finishes, or as CANCELLED
+/// when its future is dropped first (the client reset the stream or went
+/// away, and the server stopped working on it).
+struct CallRecord {
+    method: String,
+    metrics: Metrics,
+    started: Instant,
+    finished: bool,
+}
+
+impl CallRecord {
+    fn finish(&mut self, code: Code) {
+        self.finished = true;
+        let elapsed = self.started.elapsed();
+        let latency_us = elapsed.as_micros() as u64;
+        tracing::info!(code = ?code, latency_us, "call finished");
+        self.metrics.record_call(&self.method, code, elapsed);
+    }
+}
+
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Dropped outside the call's span: name the method in the line.
+            let method = std::mem::take(&mut self.method);
+            let elapsed = self.started.elapsed();
+            tracing::info!(
+                method,
+                code = ?Code::Cancelled,
+                latency_us = elapsed.as_micros() as u64,
+                "call cancelled by the client"
+            );
+            self.metrics.record_call(&method, Code::Cancelled, elapsed);
+            self.finished = true;
+        }
     }
 }
 

@@ -68,10 +68,60 @@ fn lock_the_database(app: &crate::support::TestApp) -> rusqlite::Connection {
     other_process
 }
 
+/// The first call to fail with RESOURCE_EXHAUSTED among repeated tries of
+/// `call`, and how long that try took; `None` if none did.
+async fn first_shed<F, T>(mut call: impl FnMut() -> F) -> Option<(tonic::Status, Duration)>
+where
+    F: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    for _ in 0..200 {
+        let started = Instant::now();
+        match call().await {
+            Err(status) if status.code() == Code::ResourceExhausted => {
+                return Some((status, started.elapsed()));
+            }
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    None
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_beyond_the_concurrency_cap_fail_fast_with_resource_exhausted() {
     let app = spawn_app_with(with_limits(Limits {
         max_concurrent_calls: 1,
+        ..Limits::default()
+    }))
+    .await;
+    // A stream that stays open holds its slot for as long as it lives.
+    let (endless, responses) = open_endless_call(app.channel.clone()).await;
+
+    let (status, waited) = first_shed(|| app.get("llm-001"))
+        .await
+        .expect("a call beyond the cap was shed");
+
+    assert!(
+        waited < Duration::from_secs(1),
+        "shed at once, not queued: {waited:?}"
+    );
+    assert!(status.message().contains("limit"), "{}", status.message());
+    drop((endless, responses));
+    let mut served = false;
+    for _ in 0..100 {
+        if app.get("llm-001").await.is_ok() {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(served, "the slot is free again once the stream ends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_flood_refuses_writes_but_never_reads() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_concurrent_calls: 4,
+        max_concurrent_writes: 1,
         ..Limits::default()
     }))
     .await;
@@ -80,31 +130,44 @@ async fn calls_beyond_the_concurrency_cap_fail_fast_with_resource_exhausted() {
     let stuck =
         tokio::spawn(async move { client.submit_answer(submission("llm-001", &["C"])).await });
 
-    // Poll until the stuck submission holds the only slot.
-    let mut shed = None;
-    for _ in 0..200 {
-        let started = Instant::now();
-        match app.get("llm-001").await {
-            Err(status) if status.code() == Code::ResourceExhausted => {
-                shed = Some((status, started.elapsed()));
-                break;
-            }
-            _ => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
+    let (status, _) = first_shed(|| app.answer("llm-002", &["false"]))
+        .await
+        .expect("a write beyond the write budget was shed");
+    let mut reads = Vec::new();
+    for _ in 0..20 {
+        reads.push(app.get("llm-001").await.map(|_| ()));
     }
-    let (status, waited) = shed.expect("a call beyond the cap was shed");
 
-    assert!(
-        waited < Duration::from_secs(1),
-        "shed at once, not queued: {waited:?}"
-    );
-    assert!(status.message().contains("limit"), "{}", status.message());
+    assert!(status.message().contains("writes"), "{}", status.message());
+    assert!(reads.iter().all(Result::is_ok), "{reads:?}");
     lock.execute_batch("ROLLBACK").expect("release the lock");
     stuck
         .await
         .expect("task")
-        .expect("the stuck call completes");
-    app.get("llm-001").await.expect("the slot is free again");
+        .expect("the stuck write completes");
+    assert_eq!(
+        app.attempts_stored("llm-002"),
+        0,
+        "the shed write recorded nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_address_holds_at_most_its_share_of_the_budget() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_concurrent_calls: 8,
+        client_call_share: 25,
+        ..Limits::default()
+    }))
+    .await;
+    // Two streams on 127.0.0.1 use up its 25% of eight slots.
+    let first = open_endless_call(connect(&app).await).await;
+    let second = open_endless_call(connect(&app).await).await;
+
+    let status = expect_code(app.get("llm-001").await, Code::ResourceExhausted);
+
+    assert!(status.message().contains("limit"), "{}", status.message());
+    drop((first, second));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

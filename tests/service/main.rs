@@ -9,6 +9,7 @@ mod http1;
 mod support;
 
 mod bundled_bank;
+mod connections;
 mod crash_safety;
 mod faults;
 mod get_question;
@@ -18,5 +19,6 @@ mod lifecycle;
 mod limits;
 mod list_questions;
 mod metrics;
+mod streams;
 mod submit_answer;
 mod tls;

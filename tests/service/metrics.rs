@@ -120,3 +120,43 @@ async fn other_paths_of_the_metrics_port_are_not_found() {
 
     assert_eq!(reply.status, http::StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_client_cancels_is_counted_as_cancelled() {
+    let app = spawn_app().await;
+    // A submission waits for the database lock until the client gives up.
+    let other_process = rusqlite::Connection::open(&app.db_path).expect("open");
+    other_process
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let mut client = app.client.clone();
+    let call = tokio::spawn(async move {
+        client
+            .submit_answer(crate::support::submission("llm-001", &["C"]))
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // Dropping the call resets its stream, as a client that gives up does.
+    call.abort();
+
+    let submit = "grpc_service=\"qbank.v1.QuestionBank\",grpc_method=\"SubmitAnswer\"";
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = scrape(&app).await;
+        if text.contains(&format!("{submit},grpc_code=\"Canceled\"")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        sample(
+            &text,
+            &format!("grpc_server_handled_total{{{submit},grpc_code=\"Canceled\"}}")
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(!text.contains("grpc_code=\"Unknown\""), "{text}");
+    other_process.execute_batch("ROLLBACK").expect("release");
+}

@@ -393,7 +393,26 @@ pub(crate) fn start_binary_with_env(
     extra_args: &[&str],
     env: &[(&str, &str)],
 ) -> (Child, String, mpsc::Receiver<String>) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_qbank-server"));
+    start_binary_under(&[], db, extra_args, env)
+}
+
+/// [`start_binary_with_env`], run by `wrapper` (e.g. `prlimit --nofile=…`,
+/// which executes the server in its own process).
+pub(crate) fn start_binary_under(
+    wrapper: &[&str],
+    db: &std::path::Path,
+    extra_args: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, mpsc::Receiver<String>) {
+    let server = env!("CARGO_BIN_EXE_qbank-server");
+    let mut command = match wrapper.split_first() {
+        None => Command::new(server),
+        Some((program, args)) => {
+            let mut command = Command::new(program);
+            command.args(args).arg(server);
+            command
+        }
+    };
     command
         .args(["--listen", "127.0.0.1:0", "--db"])
         .arg(db)

@@ -46,6 +46,14 @@ struct TlsServer {
 }
 
 async fn start_tls_server(pki: &Pki, require_client_certificate: bool) -> TlsServer {
+    start_tls_server_with(pki, require_client_certificate, Duration::from_secs(10)).await
+}
+
+async fn start_tls_server_with(
+    pki: &Pki,
+    require_client_certificate: bool,
+    handshake_timeout: Duration,
+) -> TlsServer {
     let dir = tempfile::tempdir().expect("temporary directory");
     let write = |name: &str, content: &str| {
         let path = dir.path().join(name);
@@ -59,11 +67,12 @@ async fn start_tls_server(pki: &Pki, require_client_certificate: bool) -> TlsSer
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
-    let config = Config {
+    let mut config = Config {
         listen: addr,
         tls,
         ..Config::with_defaults(dir.path().join("qbank.db"))
     };
+    config.limits.handshake_timeout = handshake_timeout;
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(serve(config, listener, async {
         let _ = stopped.await;
@@ -189,4 +198,34 @@ fn a_missing_tls_file_is_a_clear_startup_error() {
         stderr.contains(&*Path::new(&missing).display().to_string()),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn a_tls_handshake_that_never_finishes_is_closed_after_the_handshake_timeout() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let pki = make_pki();
+    let server = start_tls_server_with(&pki, false, Duration::from_millis(300)).await;
+    let mut stalled = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    // The first bytes of a ClientHello record, then nothing more.
+    stalled
+        .write_all(&[0x16, 0x03, 0x01, 0x02, 0x00])
+        .await
+        .expect("write");
+
+    let mut byte = [0_u8; 1];
+    let closed = tokio::time::timeout(Duration::from_secs(3), stalled.read(&mut byte)).await;
+
+    assert!(
+        matches!(closed, Ok(Ok(0) | Err(_))),
+        "the stalled handshake is closed: {closed:?}"
+    );
+    let mut client = tls_client(server.addr, &pki, false)
+        .await
+        .expect("a real TLS client connects");
+    client
+        .get_question(get_request())
+        .await
+        .expect("and is served");
 }
