@@ -17,8 +17,9 @@ use crate::error::Error;
 use crate::pb;
 use crate::pb::question_bank_client::QuestionBankClient;
 
-/// Waits between attempts of `SubmitAnswer` while the server is UNAVAILABLE: three retries,
-/// backing off, so a server restart of under a second goes unnoticed.
+/// Waits between attempts of `SubmitAnswer` while the server is UNAVAILABLE or refuses the
+/// connection: three retries, backing off, so a server restart of under a second goes
+/// unnoticed.
 const SUBMIT_RETRY_DELAYS: [Duration; 3] = [
     Duration::from_millis(100),
     Duration::from_millis(200),
@@ -34,38 +35,55 @@ pub(crate) struct Client {
     timeout: Duration,
 }
 
+/// When a [`Client`] opens its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connect {
+    /// Before the first call, so an unreachable server fails with its address named, before
+    /// any output is printed.
+    Now,
+    /// At each call that finds none open, so a refused connection is an UNAVAILABLE call
+    /// that `submit_answer` retries like any other.
+    OnFirstCall,
+}
+
 impl Client {
     /// Connects to `addr` (a missing scheme means `http://`), giving up after `timeout`.
-    /// Connecting eagerly makes an unreachable server fail with its address named, before
-    /// any output is printed.
     pub(crate) async fn connect(
         addr: &str,
         token: Option<&str>,
         timeout: Duration,
+        when: Connect,
     ) -> Result<Self, Error> {
         let addr = if addr.contains("://") {
             addr.to_owned()
         } else {
             format!("http://{addr}")
         };
+        let invalid = |reason: String| Error::InvalidAddress {
+            addr: addr.clone(),
+            reason,
+        };
         let endpoint = Endpoint::from_shared(addr.clone())
-            .map_err(|error| Error::InvalidAddress {
-                addr: addr.clone(),
-                reason: error_chain(&error),
-            })?
+            .map_err(|error| invalid(error_chain(&error)))?
             .connect_timeout(timeout);
+        if !matches!(endpoint.uri().scheme_str(), Some("http" | "https")) {
+            return Err(invalid("the scheme must be http:// or https://".to_owned()));
+        }
         let authorization = token
             .map(|token| {
                 MetadataValue::try_from(format!("Bearer {token}")).map_err(|_| Error::InvalidToken)
             })
             .transpose()?;
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|error| Error::Unavailable {
-                addr: addr.clone(),
-                reason: error_chain(&error),
-            })?;
+        let channel = match when {
+            Connect::Now => endpoint
+                .connect()
+                .await
+                .map_err(|error| Error::Unavailable {
+                    addr: addr.clone(),
+                    reason: error_chain(&error),
+                })?,
+            Connect::OnFirstCall => endpoint.connect_lazy(),
+        };
         let metadata = CallMetadata {
             authorization,
             timeout,
@@ -149,9 +167,14 @@ impl Client {
     /// Turns a failed call into an [`Error`] that names what the user can act on.
     fn failure(&self, status: Status) -> Error {
         match status.code() {
-            Code::Unavailable => Error::Unavailable {
-                addr: self.addr.clone(),
-                reason: status.message().to_owned(),
+            // tonic makes a status of its own, with the transport error as its source, when
+            // it cannot reach the server; one the server sent has no source.
+            Code::Unavailable => match std::error::Error::source(&status) {
+                Some(cause) => Error::Unavailable {
+                    addr: self.addr.clone(),
+                    reason: error_chain(cause),
+                },
+                None => Error::ServerUnavailable(status),
             },
             // tonic enforces the deadline on the client too, and reports it as CANCELLED;
             // the CLI never cancels a call itself, so CANCELLED means the deadline passed.

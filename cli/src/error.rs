@@ -40,8 +40,10 @@ pub(crate) enum Error {
     InvalidAddress { addr: String, reason: String },
     /// `--token` cannot be sent as an HTTP header value.
     InvalidToken,
-    /// The server could not be reached, or said it is unavailable.
+    /// The server could not be reached.
     Unavailable { addr: String, reason: String },
+    /// The server answered, but cannot serve the call right now (UNAVAILABLE).
+    ServerUnavailable(Status),
     /// No answer arrived before the `--timeout` deadline.
     DeadlineExceeded { timeout: Duration },
     /// The server answered the call with an error status.
@@ -59,7 +61,9 @@ impl Error {
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Self::InvalidAddress { .. } | Self::InvalidToken => ExitCode::Usage,
-            Self::Unavailable { .. } | Self::DeadlineExceeded { .. } => ExitCode::Unavailable,
+            Self::Unavailable { .. }
+            | Self::ServerUnavailable(_)
+            | Self::DeadlineExceeded { .. } => ExitCode::Unavailable,
             Self::Rejected(status) => match status.code() {
                 Code::NotFound => ExitCode::NotFound,
                 Code::InvalidArgument => ExitCode::InvalidArgument,
@@ -91,6 +95,11 @@ impl Error {
             Self::Unavailable { addr, .. } => Some(format!(
                 "is the server running at {addr}? Start it, or point --addr (QBANK_ADDR) at it"
             )),
+            Self::ServerUnavailable(_) => Some(
+                "the server is running but cannot serve this now (its storage may be locked, \
+                 read-only, full or failing); retry later, or ask its operator"
+                    .to_owned(),
+            ),
             Self::DeadlineExceeded { .. } => {
                 Some("raise --timeout (QBANK_TIMEOUT), e.g. --timeout 30s".to_owned())
             }
@@ -122,6 +131,13 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "cannot reach the qbank server at {addr} (UNAVAILABLE): {reason}"
+                )
+            }
+            Self::ServerUnavailable(status) => {
+                write!(
+                    f,
+                    "the server is unavailable: {} (UNAVAILABLE)",
+                    status.message()
                 )
             }
             Self::DeadlineExceeded { timeout } => write!(
@@ -198,6 +214,15 @@ mod tests {
         assert!(error.to_string().contains("http://127.0.0.1:1"));
         let hint = error.hint().expect("a hint");
         assert!(hint.contains("QBANK_ADDR") && hint.contains("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn an_unavailable_server_is_not_taken_for_an_unreachable_one() {
+        let error = Error::ServerUnavailable(Status::unavailable("the database is locked"));
+        assert_eq!(error.exit_code(), ExitCode::Unavailable);
+        let hint = error.hint().expect("a hint");
+        assert!(!hint.contains("is the server running"), "{hint}");
+        assert!(error.to_string().contains("the database is locked"));
     }
 
     #[test]

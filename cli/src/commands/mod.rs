@@ -10,7 +10,7 @@ mod quiz;
 use std::io;
 
 use crate::args::{Cli, Command};
-use crate::client::Client;
+use crate::client::{Client, Connect};
 use crate::error::Error;
 
 /// Whether a command prints text for people or JSON for scripts.
@@ -22,7 +22,13 @@ pub(crate) enum Format {
 
 /// Connects to the server and runs the command the user asked for.
 pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
-    let mut client = Client::connect(&cli.addr, cli.token.as_deref(), cli.timeout).await?;
+    // `answer` retries a refused connection as it retries an unavailable server; every
+    // other command names an unreachable server before printing anything.
+    let when = match cli.command {
+        Command::Answer(_) => Connect::OnFirstCall,
+        _ => Connect::Now,
+    };
+    let mut client = Client::connect(&cli.addr, cli.token.as_deref(), cli.timeout, when).await?;
     let format = if cli.json { Format::Json } else { Format::Text };
     let mut out = io::stdout().lock();
     match &cli.command {

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::support::{spawn_server, spawn_server_with_db_busy_timeout};
+use crate::support::{
+    qbank_command, run, spawn_server, spawn_server_on_port, spawn_server_with_db_busy_timeout,
+};
 
 #[test]
 fn answer_with_the_right_key_says_correct_and_explains_why() {
@@ -147,6 +149,39 @@ fn answer_gives_up_with_the_unavailable_exit_code_when_the_server_stays_unavaila
     let run = server.qbank(&["answer", "llm-001", "C"]).failure(6);
 
     assert!(run.stderr.contains("UNAVAILABLE"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("is the server running"),
+        "the server answered, so it is running: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("retry later"), "{}", run.stderr);
     drop(_lock);
     assert_eq!(server.attempts_stored("llm-001"), 0);
+}
+
+#[test]
+fn answer_retries_a_refused_connection_until_the_server_is_up() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("find a free port")
+        .port();
+    // Up while the CLI waits between its retries (after 100, 200 and 400 ms).
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        spawn_server_on_port(port)
+    });
+    let mut command = qbank_command();
+    command.args([
+        "--addr",
+        &format!("http://127.0.0.1:{port}"),
+        "answer",
+        "llm-001",
+        "C",
+    ]);
+
+    let run = run(command, "").success();
+
+    let server = starter.join().expect("the server starts");
+    assert!(run.stdout.starts_with("✓ Correct"), "{}", run.stdout);
+    assert_eq!(server.attempts_stored("llm-001"), 1);
 }

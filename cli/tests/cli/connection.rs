@@ -79,6 +79,17 @@ fn an_address_without_a_scheme_means_http() {
 }
 
 #[test]
+fn an_address_of_another_scheme_is_a_usage_error() {
+    let mut command = qbank_command();
+    command.args(["--addr", "ftp://x", "list"]);
+
+    let run = run(command, "").failure(2);
+
+    assert!(run.stderr.contains("ftp://x"), "{}", run.stderr);
+    assert!(run.stderr.contains("http://"), "{}", run.stderr);
+}
+
+#[test]
 fn an_unknown_flag_exits_with_the_usage_code() {
     let mut command = qbank_command();
     command.args(["list", "--colour"]);

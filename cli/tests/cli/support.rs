@@ -41,6 +41,11 @@ pub(crate) fn spawn_server() -> TestServer {
     start_server(None, None)
 }
 
+/// Starts a server with the bundled bank on `127.0.0.1:port`, a port the caller found free.
+pub(crate) fn spawn_server_on_port(port: u16) -> TestServer {
+    start_server_on(&format!("127.0.0.1:{port}"), None, None)
+}
+
 /// Starts a server whose new database is filled from `bank`, a bank file (see the README).
 pub(crate) fn spawn_server_with_bank(bank: &str) -> TestServer {
     start_server(Some(bank), None)
@@ -53,13 +58,21 @@ pub(crate) fn spawn_server_with_db_busy_timeout(busy_timeout: Duration) -> TestS
 }
 
 fn start_server(bank: Option<&str>, db_busy_timeout: Option<Duration>) -> TestServer {
+    start_server_on("127.0.0.1:0", bank, db_busy_timeout)
+}
+
+fn start_server_on(
+    listen: &str,
+    bank: Option<&str>,
+    db_busy_timeout: Option<Duration>,
+) -> TestServer {
     let database_dir = tempfile::tempdir().expect("create a temporary directory");
     let initial_bank = bank.map(|bank| {
         let path = database_dir.path().join("bank.toml");
         std::fs::write(&path, bank).expect("write the bank file");
         path
     });
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let listener = std::net::TcpListener::bind(listen).expect("bind the test server's address");
     listener
         .set_nonblocking(true)
         .expect("make the listener non-blocking for tokio");
