@@ -59,30 +59,63 @@ fn normal_call(addr: &str, deadline: Duration) -> Result<pb::Question, String> {
     })
 }
 
+/// What a normal client met while `idle` sockets were held against the
+/// server: its call's outcome and how long it waited, the CPU the server
+/// used meanwhile, and the server's log once it stopped.
+struct UnderSiege {
+    served: Result<pb::Question, String>,
+    waited: Duration,
+    cpu_used: f64,
+    log: Vec<String>,
+}
+
+/// Holds `idle` sockets that never send a byte against the server, makes a
+/// normal call, then stops the server.
+fn besiege(
+    mut server: Child,
+    addr: &str,
+    lines: &std::sync::mpsc::Receiver<String>,
+    idle: usize,
+) -> UnderSiege {
+    let cpu_before = cpu_seconds(&server);
+    let idle = idle_sockets(addr, idle);
+    let started = Instant::now();
+    // Let the server meet the idle sockets before the normal client comes.
+    std::thread::sleep(Duration::from_millis(500));
+    let served = normal_call(addr, Duration::from_secs(20));
+    let waited = started.elapsed();
+    let cpu_used = cpu_seconds(&server) - cpu_before;
+    send_signal(&server, "-TERM");
+    wait_for_exit(&mut server);
+    drop(idle);
+    UnderSiege {
+        served,
+        waited,
+        cpu_used,
+        log: lines.try_iter().collect(),
+    }
+}
+
 #[test]
 fn idle_sockets_beyond_the_connection_cap_do_not_lock_out_a_normal_client() {
     let dir = tempfile::tempdir().expect("temporary directory");
     // A soft limit of 64 under a hard one of 128: the server raises it, and
     // caps connections at half of it by default.
-    let (mut server, addr, lines) = start_binary_under(
+    let (server, addr, lines) = start_binary_under(
         &["prlimit", "--nofile=64:128"],
         &dir.path().join("qbank.db"),
         &["--handshake-timeout", "1"],
         &[],
     );
-    let cpu_before = cpu_seconds(&server);
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.id())).expect("limits");
 
-    let idle = idle_sockets(&addr, 150);
-    let started = Instant::now();
-    let served = normal_call(&addr, Duration::from_secs(20));
-    let waited = started.elapsed();
-    let cpu_used = cpu_seconds(&server) - cpu_before;
+    let UnderSiege {
+        served,
+        waited,
+        cpu_used,
+        log,
+    } = besiege(server, &addr, &lines, 150);
 
-    send_signal(&server, "-TERM");
-    wait_for_exit(&mut server);
-    drop(idle);
-    let log: Vec<String> = lines.try_iter().collect();
     assert!(served.is_ok(), "{served:?} after {waited:?}");
     let open_files = limits
         .lines()
@@ -109,25 +142,20 @@ fn idle_sockets_beyond_the_connection_cap_do_not_lock_out_a_normal_client() {
 fn running_out_of_file_descriptors_backs_off_instead_of_spinning() {
     let dir = tempfile::tempdir().expect("temporary directory");
     // A cap above the limit: accept itself runs out of descriptors.
-    let (mut server, addr, lines) = start_binary_under(
+    let (server, addr, lines) = start_binary_under(
         &["prlimit", "--nofile=64:64"],
         &dir.path().join("qbank.db"),
         &["--handshake-timeout", "1", "--max-connections", "1000"],
         &[],
     );
-    let cpu_before = cpu_seconds(&server);
 
-    let idle = idle_sockets(&addr, 120);
-    let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(500));
-    let served = normal_call(&addr, Duration::from_secs(20));
-    let waited = started.elapsed();
-    let cpu_used = cpu_seconds(&server) - cpu_before;
+    let UnderSiege {
+        served,
+        waited,
+        cpu_used,
+        log,
+    } = besiege(server, &addr, &lines, 120);
 
-    send_signal(&server, "-TERM");
-    wait_for_exit(&mut server);
-    drop(idle);
-    let log: Vec<String> = lines.try_iter().collect();
     assert!(served.is_ok(), "{served:?} after {waited:?}");
     assert!(
         log.iter()

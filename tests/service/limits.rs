@@ -7,16 +7,9 @@ use qbank::{config::Limits, pb};
 use tonic::Code;
 
 use crate::support::{
-    Options, connect, expect_code, expect_invalid_field, open_endless_call, spawn_app,
-    spawn_app_with, submission,
+    connect, expect_code, expect_invalid_field, open_endless_call, spawn_app, spawn_app_with,
+    submission, with_limits,
 };
-
-fn with_limits(limits: Limits) -> Options {
-    Options {
-        limits,
-        ..Options::default()
-    }
-}
 
 #[tokio::test]
 async fn a_request_over_the_message_size_limit_is_out_of_range_and_records_nothing() {

@@ -9,14 +9,7 @@ use qbank::config::Limits;
 use tonic::Code;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
-use crate::support::{Options, connect, expect_code, spawn_app_with};
-
-fn with_limits(limits: Limits) -> Options {
-    Options {
-        limits,
-        ..Options::default()
-    }
-}
+use crate::support::{connect, expect_code, spawn_app_with, with_limits};
 
 /// Opens `streams` GetQuestion calls on one new connection, sending their
 /// headers but never their request message. Returns the connection's

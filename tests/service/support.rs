@@ -41,6 +41,14 @@ impl Default for Options {
     }
 }
 
+/// The default options with these limits.
+pub(crate) fn with_limits(limits: Limits) -> Options {
+    Options {
+        limits,
+        ..Options::default()
+    }
+}
+
 /// A running server and a client connected to it.
 pub(crate) struct TestApp {
     pub(crate) addr: std::net::SocketAddr,
