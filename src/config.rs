@@ -103,8 +103,8 @@ const DEFAULT_HANDSHAKE_TIMEOUT: &str = "10";
 const DEFAULT_REQUEST_READ_TIMEOUT: &str = "5";
 const DEFAULT_MAX_CONCURRENT_WRITES: &str = "256";
 const DEFAULT_CLIENT_CALL_SHARE: &str = "25";
-const DEFAULT_MAX_WATCH_STREAMS: &str = "64";
-const DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION: &str = "4";
+const DEFAULT_MAX_STREAMING_CALLS: &str = "64";
+const DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION: &str = "4";
 /// The most connections open at once unless `--max-connections` says
 /// otherwise: this, or half the file-descriptor limit where that is lower.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
@@ -160,14 +160,14 @@ pub struct Limits {
     #[arg(long, env = "QBANK_CLIENT_CALL_SHARE", value_name = "PERCENT", default_value = DEFAULT_CLIENT_CALL_SHARE, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub client_call_share: u8,
 
-    /// Health.Watch streams open at once across all connections; each also
-    /// counts as a call in progress for as long as it stays open.
-    #[arg(long, env = "QBANK_MAX_WATCH_STREAMS", value_name = "N", default_value = DEFAULT_MAX_WATCH_STREAMS)]
-    pub max_watch_streams: usize,
+    /// Open-ended streams (Health.Watch, reflection) open at once across all
+    /// connections; each also counts as a call in progress while open.
+    #[arg(long, env = "QBANK_MAX_STREAMING_CALLS", value_name = "N", default_value = DEFAULT_MAX_STREAMING_CALLS)]
+    pub max_streaming_calls: usize,
 
-    /// Health.Watch streams one connection may have open at once.
-    #[arg(long, env = "QBANK_MAX_WATCH_STREAMS_PER_CONNECTION", value_name = "N", default_value = DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION)]
-    pub max_watch_streams_per_connection: usize,
+    /// Open-ended streams one connection may have open at once.
+    #[arg(long, env = "QBANK_MAX_STREAMING_CALLS_PER_CONNECTION", value_name = "N", default_value = DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_streaming_calls_per_connection: u32,
 
     /// Seconds a call may take (a shorter client deadline wins); tonic
     /// answers a call cut off by it with CANCELLED.
@@ -210,9 +210,9 @@ impl Default for Limits {
             max_concurrent_calls: number(DEFAULT_MAX_CONCURRENT_CALLS) as usize,
             max_concurrent_writes: number(DEFAULT_MAX_CONCURRENT_WRITES) as usize,
             client_call_share: number(DEFAULT_CLIENT_CALL_SHARE) as u8,
-            max_watch_streams: number(DEFAULT_MAX_WATCH_STREAMS) as usize,
-            max_watch_streams_per_connection: number(DEFAULT_MAX_WATCH_STREAMS_PER_CONNECTION)
-                as usize,
+            max_streaming_calls: number(DEFAULT_MAX_STREAMING_CALLS) as usize,
+            max_streaming_calls_per_connection: number(DEFAULT_MAX_STREAMING_CALLS_PER_CONNECTION)
+                as u32,
             call_timeout: seconds(DEFAULT_CALL_TIMEOUT),
             keepalive_interval: seconds(DEFAULT_KEEPALIVE_INTERVAL),
             keepalive_timeout: seconds(DEFAULT_KEEPALIVE_TIMEOUT),

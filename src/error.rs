@@ -60,7 +60,8 @@ fn storage_status(error: &StoreError) -> Status {
         StoreError::Io(_) | StoreError::Replaced { .. } => {
             tracing::error!(error = %error_chain(error), "storage failed");
             Status::unavailable(
-                "the question bank cannot write to its storage; nothing was recorded, retry later",
+                "the question bank cannot use its storage right now; nothing was recorded, \
+                 retry later",
             )
         }
         StoreError::DataLoss(_) => {

@@ -14,8 +14,11 @@
 //!   flood of writes never sheds reads; each budget is global (overload is
 //!   the sum of all connections) and one client address may hold only
 //!   `--client-call-share` percent of it;
-//! - Health.Watch streams, which live as long as the client wants, are
-//!   capped in total and per connection on top of counting as calls.
+//! - request bytes read before a call is admitted share one byte budget, so
+//!   calls waiting for their message cannot hold unbounded memory;
+//! - streams that live as long as the client wants (Health.Watch, and
+//!   reflection's bidirectional stream) are capped in total and per
+//!   connection on top of counting as calls.
 //!
 //! What a call holds is released when its response body ends, not when its
 //! handler returns: a streaming response lives longer than its handler.
@@ -47,7 +50,16 @@ const RATE_LIMIT_CLIENTS_BEFORE_CLEANUP: usize = 10_000;
 /// The methods that write: they draw on the write budget.
 const WRITE_METHODS: &[&str] = &["/qbank.v1.QuestionBank/SubmitAnswer"];
 const HEALTH_SERVICE: &str = "/grpc.health.v1.Health/";
-const HEALTH_WATCH: &str = "/grpc.health.v1.Health/Watch";
+/// Methods whose stream stays open for as long as the client wants.
+const OPEN_ENDED_METHODS: &[&str] = &[
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+/// Request bytes buffered before admission, in messages of the largest
+/// size: enough for every honest call (their requests are small), and a
+/// bound on what calls that never finish their message can hold.
+const PENDING_MESSAGES_OF_MAX_SIZE: usize = 256;
 /// A gRPC message starts with a compression flag and a 4-byte length.
 const MESSAGE_HEADER_BYTES: usize = 5;
 
@@ -61,7 +73,9 @@ pub struct AdmissionLayer {
 struct Policy {
     reads: Arc<Budget<IpAddr>>,
     writes: Arc<Budget<IpAddr>>,
-    watches: Arc<Budget<SocketAddr>>,
+    open_ended: Arc<Budget<SocketAddr>>,
+    /// Bytes of requests read but not yet admitted, one permit a byte.
+    pending_bytes: Arc<Semaphore>,
     rate_limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     request_read_timeout: Duration,
     max_message_bytes: usize,
@@ -87,10 +101,15 @@ impl AdmissionLayer {
                     limits.max_concurrent_writes,
                     per_client(limits.max_concurrent_writes),
                 ),
-                watches: Budget::new(
-                    limits.max_watch_streams,
-                    limits.max_watch_streams_per_connection,
+                open_ended: Budget::new(
+                    limits.max_streaming_calls,
+                    limits.max_streaming_calls_per_connection as usize,
                 ),
+                pending_bytes: Arc::new(Semaphore::new(
+                    (limits.max_message_bytes + MESSAGE_HEADER_BYTES)
+                        .saturating_mul(PENDING_MESSAGES_OF_MAX_SIZE)
+                        .min(Semaphore::MAX_PERMITS),
+                )),
                 rate_limiter,
                 request_read_timeout: limits.request_read_timeout,
                 max_message_bytes: limits.max_message_bytes,
@@ -135,7 +154,7 @@ where
         let peer = peer_addr(&request);
         let path = request.uri().path();
         let is_health = path.starts_with(HEALTH_SERVICE);
-        let is_watch = path == HEALTH_WATCH;
+        let is_open_ended = OPEN_ENDED_METHODS.contains(&path);
         let is_write = WRITE_METHODS.contains(&path);
         if let (Some(limiter), Some(peer), false) = (&self.policy.rate_limiter, peer, is_health) {
             if limiter.len() > RATE_LIMIT_CLIENTS_BEFORE_CLEANUP {
@@ -158,7 +177,7 @@ where
                 Ok(body) => body,
                 Err(status) => return Ok(status.into_http()),
             };
-            let held = match policy.admit(peer, is_write, is_watch) {
+            let held = match policy.admit(peer, is_write, is_open_ended) {
                 Ok(held) => held,
                 Err(status) => return Ok(status.into_http()),
             };
@@ -169,12 +188,13 @@ where
 }
 
 impl Policy {
-    /// What a call draws on: its budget, and a watch slot for Health.Watch.
+    /// What a call draws on: its budget, and for an open-ended stream a
+    /// slot of those.
     fn admit(
         &self,
         peer: Option<SocketAddr>,
         is_write: bool,
-        is_watch: bool,
+        is_open_ended: bool,
     ) -> Result<Held, Status> {
         let budget = if is_write { &self.writes } else { &self.reads };
         let call = budget.admit(peer.map(|peer| peer.ip())).ok_or_else(|| {
@@ -184,10 +204,11 @@ impl Policy {
                 "the server is at its limit of calls in progress; retry with backoff"
             })
         })?;
-        let watch = if is_watch {
-            Some(self.watches.admit(peer).ok_or_else(|| {
+        let open_ended = if is_open_ended {
+            Some(self.open_ended.admit(peer).ok_or_else(|| {
                 Status::resource_exhausted(
-                    "too many Health.Watch streams are open; use Health.Check, or close one",
+                    "too many open-ended streams (Health.Watch, reflection) are open; close one, \
+                     or use Health.Check",
                 )
             })?)
         } else {
@@ -195,7 +216,7 @@ impl Policy {
         };
         Ok(Held {
             _call: call,
-            _watch: watch,
+            _open_ended: open_ended,
         })
     }
 }
@@ -224,11 +245,11 @@ impl<K: Eq + Hash + Copy> Budget<K> {
         let permit = self.slots.clone().try_acquire_owned().ok()?;
         if let Some(key) = key {
             let mut by_key = self.by_key.lock().unwrap_or_else(PoisonError::into_inner);
-            let held = by_key.entry(key).or_default();
-            if *held >= self.per_key {
+            // Checked before inserting: a refused key leaves no entry behind.
+            if by_key.get(&key).copied().unwrap_or(0) >= self.per_key {
                 return None;
             }
-            *held += 1;
+            *by_key.entry(key).or_default() += 1;
         }
         Some(Slot {
             budget: self.clone(),
@@ -265,11 +286,12 @@ impl<K: Eq + Hash + Copy> Drop for Slot<K> {
 }
 
 /// What a call holds while it runs: its slot of a budget (keyed by client
-/// address) and, for Health.Watch, a watch slot (keyed by connection).
+/// address) and, for an open-ended stream, a slot of those (keyed by
+/// connection).
 #[derive(Debug)]
 struct Held {
     _call: Slot<IpAddr>,
-    _watch: Option<Slot<SocketAddr>>,
+    _open_ended: Option<Slot<SocketAddr>>,
 }
 
 /// A response body that keeps its call's slots until it is done.
@@ -306,6 +328,9 @@ async fn first_message(mut body: Body, policy: &Policy) -> Result<Body, Status> 
     let mut read = Vec::new();
     let mut header = [0_u8; MESSAGE_HEADER_BYTES];
     let mut received = 0_usize;
+    // Released once the call is admitted or refused: from then on the call
+    // budget bounds what it holds.
+    let mut buffered: Option<OwnedSemaphorePermit> = None;
     let arrived = async {
         loop {
             if received >= MESSAGE_HEADER_BYTES {
@@ -320,6 +345,21 @@ async fn first_message(mut body: Body, policy: &Policy) -> Result<Body, Status> 
             };
             let frame = frame?;
             if let Some(data) = frame.data_ref() {
+                let bytes = u32::try_from(data.len()).unwrap_or(u32::MAX);
+                let permit = policy
+                    .pending_bytes
+                    .clone()
+                    .try_acquire_many_owned(bytes)
+                    .map_err(|_| {
+                        Status::resource_exhausted(
+                            "the server holds too many requests that have not fully arrived; \
+                             retry with backoff",
+                        )
+                    })?;
+                match &mut buffered {
+                    Some(held) => held.merge(permit),
+                    None => buffered = Some(permit),
+                }
                 for (index, byte) in data.iter().take(MESSAGE_HEADER_BYTES).enumerate() {
                     if let Some(slot) = header.get_mut(received + index) {
                         *slot = *byte;

@@ -96,8 +96,9 @@ where
 }
 
 /// One call on its way: recorded once, when it finishes, or as CANCELLED
-/// when its future is dropped first (the client reset the stream or went
-/// away, and the server stopped working on it).
+/// when its future is dropped first: the client reset the stream or went
+/// away, or the call ran past `--call-timeout` (which tonic answers with
+/// CANCELLED), and the server stopped working on it.
 struct CallRecord {
     method: String,
     metrics: Metrics,
@@ -125,7 +126,7 @@ impl Drop for CallRecord {
                 method,
                 code = ?Code::Cancelled,
                 latency_us = elapsed.as_micros() as u64,
-                "call cancelled by the client"
+                "call ended without a response: cancelled by the client or past --call-timeout"
             );
             self.metrics.record_call(&method, Code::Cancelled, elapsed);
             self.finished = true;

@@ -124,6 +124,10 @@ pub struct Question {
 /// that Chinese input methods type. Keys are identifiers, which is what NFKC
 /// is for; free text (stems, choice texts) is never normalised.
 pub fn normalise_choice_key(key: &str) -> String {
+    if key.is_ascii() {
+        // NFKC leaves ASCII as it is: the common case skips it.
+        return key.trim().to_ascii_lowercase();
+    }
     key.trim().nfkc().collect::<String>().trim().to_lowercase()
 }
 

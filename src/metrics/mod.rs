@@ -23,6 +23,36 @@ use crate::store::Store;
 
 pub use endpoint::serve_metrics;
 
+/// Every `/package.Service/Method` path the server routes: the contract's,
+/// health's and reflection's, read from the descriptor sets it serves.
+fn routed_methods() -> &'static std::collections::HashSet<String> {
+    use prost::Message as _;
+    static ROUTED: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(|| {
+            [
+                crate::pb::FILE_DESCRIPTOR_SET,
+                tonic_health::pb::FILE_DESCRIPTOR_SET,
+                tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            ]
+            .into_iter()
+            .filter_map(|encoded| prost_types::FileDescriptorSet::decode(encoded).ok())
+            .flat_map(|set| set.file)
+            .flat_map(|file| {
+                let package = file.package().to_owned();
+                file.service.into_iter().flat_map(move |service| {
+                    let service_name = format!("{package}.{}", service.name());
+                    service
+                        .method
+                        .into_iter()
+                        .map(move |method| format!("/{service_name}/{}", method.name()))
+                })
+            })
+            .collect()
+        });
+    &ROUTED
+}
+
 /// Upper bounds of the latency buckets, in seconds: from a primary-key read
 /// (about 100 µs) through a durable group commit (milliseconds) to a call
 /// that waited on a busy database (seconds).
@@ -87,10 +117,11 @@ impl Metrics {
     /// Records one finished call to `path` (`/package.Service/Method`).
     pub fn record_call(&self, path: &str, code: Code, latency: Duration) {
         // Callers choose the path, and every distinct label value is a new
-        // time series held forever: paths the server does not route (which
-        // it answers UNIMPLEMENTED) share one series instead of growing it.
+        // time series held forever: paths the server does not route share
+        // one series instead of growing it, whatever their call's code (a
+        // call can end before routing, cancelled or out of time).
         let (service, method) = match path.trim_start_matches('/').split_once('/') {
-            Some((service, method)) if code != Code::Unimplemented => (service, method),
+            Some((service, method)) if routed_methods().contains(path) => (service, method),
             _ => ("unknown", "unknown"),
         };
         let method = MethodLabels {

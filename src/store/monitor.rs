@@ -5,7 +5,8 @@
 //! a running server still accepts writes into the unlinked file, which
 //! vanishes with everything in it when the server stops. The writer refuses
 //! such writes itself (see [`DatabaseFile::check`]); the monitor makes health
-//! report it even while nobody writes.
+//! report it even while nobody writes, and report it over once the file is
+//! back.
 
 use std::{
     os::unix::fs::MetadataExt as _,
@@ -75,7 +76,14 @@ pub(super) fn spawn(
             // Disconnected (every store handle gone) ends the loop.
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                 match file.check() {
-                    Ok(()) => reported = false,
+                    // Back where it was (moved back, remounted): writes may
+                    // go on, so what the monitor reported is withdrawn.
+                    Ok(()) if reported => {
+                        tracing::info!("the database file is back: accepting writes again");
+                        reported = false;
+                        health.send_replace(WriteHealth::Healthy);
+                    }
+                    Ok(()) => {}
                     Err(error) => {
                         if !reported {
                             tracing::error!(

@@ -160,3 +160,43 @@ async fn a_call_the_client_cancels_is_counted_as_cancelled() {
     assert!(!text.contains("grpc_code=\"Unknown\""), "{text}");
     other_process.execute_batch("ROLLBACK").expect("release");
 }
+
+#[tokio::test]
+async fn paths_the_server_does_not_route_share_one_series_however_their_calls_end() {
+    let app = crate::support::spawn_app_with(crate::support::with_limits(qbank::config::Limits {
+        request_read_timeout: std::time::Duration::from_millis(100),
+        ..qbank::config::Limits::default()
+    }))
+    .await;
+    let tcp = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let (mut client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+    tokio::spawn(connection);
+    let mut responses = Vec::new();
+    let mut bodies = Vec::new();
+    for n in 0..3 {
+        // Headers only: the call ends at the read timeout, before routing.
+        let request = http::Request::post(format!("http://{}/made.Up{n}/Method", app.addr))
+            .header("content-type", "application/grpc")
+            .body(())
+            .expect("request");
+        let (response, body) = client.send_request(request, false).expect("send");
+        responses.push(response);
+        bodies.push(body);
+    }
+    for response in responses {
+        response.await.expect("a response");
+    }
+
+    let text = scrape(&app).await;
+
+    assert!(!text.contains("made.Up"), "{text}");
+    assert!(
+        text.contains(
+            "grpc_service=\"unknown\",grpc_method=\"unknown\",grpc_code=\"DeadlineExceeded\""
+        ),
+        "{text}"
+    );
+    drop(bodies);
+}

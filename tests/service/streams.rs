@@ -1,5 +1,6 @@
 //! Streams that hold the server without giving it work: calls whose request
-//! message never arrives, and Health.Watch streams kept open. The attacks
+//! message never arrives, and open-ended streams (Health.Watch, reflection)
+//! kept open. The attacks
 //! use a raw HTTP/2 client written here, bounded in count and time, on
 //! loopback.
 
@@ -84,7 +85,7 @@ async fn calls_whose_request_never_arrives_do_not_take_the_call_budget() {
 #[tokio::test]
 async fn a_connection_may_keep_only_a_few_health_watches_open() {
     let app = spawn_app_with(with_limits(Limits {
-        max_watch_streams_per_connection: 2,
+        max_streaming_calls_per_connection: 2,
         ..Limits::default()
     }))
     .await;
@@ -105,22 +106,20 @@ async fn a_connection_may_keep_only_a_few_health_watches_open() {
         .watch(HealthCheckRequest::default())
         .await;
 
-    assert!(status.message().contains("Watch"), "{status:?}");
+    assert!(status.message().contains("Health.Watch"), "{status:?}");
     assert!(on_another_connection.is_ok(), "{on_another_connection:?}");
     drop((first, second));
 }
 
 #[tokio::test]
-async fn health_watches_are_capped_in_total_and_count_as_calls() {
+async fn open_ended_streams_are_capped_in_total() {
     let app = spawn_app_with(with_limits(Limits {
-        max_concurrent_calls: 4,
-        client_call_share: 100,
-        max_watch_streams: 3,
+        max_streaming_calls: 2,
         ..Limits::default()
     }))
     .await;
     let mut watches = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..2 {
         let watch = HealthClient::new(connect(&app).await)
             .watch(HealthCheckRequest::default())
             .await
@@ -128,15 +127,61 @@ async fn health_watches_are_capped_in_total_and_count_as_calls() {
         watches.push(watch);
     }
 
-    let fourth = HealthClient::new(connect(&app).await)
+    let third = HealthClient::new(connect(&app).await)
         .watch(HealthCheckRequest::default())
         .await;
-    expect_code(fourth, Code::ResourceExhausted);
-    // Three watches hold three of the four call slots: one call fits, and a
-    // stream holding it leaves none.
-    let (_held, _responses) = crate::support::open_endless_call(connect(&app).await).await;
-    expect_code(app.get("llm-001").await, Code::ResourceExhausted);
+    let reflection = tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient::new(
+        connect(&app).await,
+    )
+    .server_reflection_info(tokio_stream::iter([
+        tonic_reflection::pb::v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                tonic_reflection::pb::v1::server_reflection_request::MessageRequest::ListServices(
+                    String::new(),
+                ),
+            ),
+        },
+    ]))
+    .await;
+
+    let status = expect_code(third, Code::ResourceExhausted);
+    assert!(status.message().contains("open-ended"), "{status:?}");
+    expect_code(reflection, Code::ResourceExhausted);
+    app.get("llm-001").await.expect("other calls are served");
     drop(watches);
+}
+
+#[tokio::test]
+async fn health_watches_count_as_calls_while_they_are_open() {
+    let app = spawn_app_with(with_limits(Limits {
+        max_concurrent_calls: 2,
+        client_call_share: 100,
+        ..Limits::default()
+    }))
+    .await;
+    let mut watches = Vec::new();
+    for _ in 0..2 {
+        let watch = HealthClient::new(connect(&app).await)
+            .watch(HealthCheckRequest::default())
+            .await
+            .expect("a watch within the budget");
+        watches.push(watch);
+    }
+
+    let status = expect_code(app.get("llm-001").await, Code::ResourceExhausted);
+
+    assert!(status.message().contains("calls in progress"), "{status:?}");
+    drop(watches);
+    let mut served = false;
+    for _ in 0..100 {
+        if app.get("llm-001").await.is_ok() {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(served, "closed watches give their slots back");
 }
 
 #[tokio::test]

@@ -135,3 +135,34 @@ fn help_documents_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn an_https_address_is_spoken_to_over_tls_never_in_plaintext() {
+    use std::io::Read as _;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().expect("the bound address").port();
+    let first_bytes = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("the CLI connects");
+        let mut bytes = [0_u8; 3];
+        stream.read_exact(&mut bytes).expect("its first bytes");
+        bytes
+    });
+    let mut command = qbank_command();
+    command.args([
+        "--addr",
+        &format!("https://127.0.0.1:{port}"),
+        "--token",
+        ADMIN_TOKEN,
+        "--timeout",
+        "1s",
+        "health",
+    ]);
+
+    let run = run(command, "");
+
+    let bytes = first_bytes.join().expect("the listening thread");
+    // A TLS handshake record (0x16, version 3.x), not the HTTP/2 preface
+    // that would carry the token in the clear.
+    assert_eq!(bytes[..2], [0x16, 0x03], "{bytes:?}");
+    assert_ne!(run.code, 0, "{run:#?}");
+}
