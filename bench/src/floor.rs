@@ -133,8 +133,8 @@ pub(crate) fn measure(
                 .prepare_cached(
                     "INSERT INTO attempts (question_id, question_revision, choice_keys, correct,
                          score, correct_choice_keys, explanation, respondent_id, request_id,
-                         submit_time)
-                     VALUES (?1, 1, '[\"A\"]', 1, 1.0, ?2, ?3, ?4, ?5, ?6)
+                         submit_time, public_id)
+                     VALUES (?1, 1, '[\"A\"]', 1, 1.0, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (request_id) DO NOTHING
                      RETURNING id",
                 )?
@@ -146,6 +146,8 @@ pub(crate) fn measure(
                         format!("bench-{}", sequence % 1_000),
                         format!("floor-{requests:016x}-{sequence}"),
                         1_767_225_600_000_000_i64 + sequence as i64,
+                        // The server's UUIDv7, as 16 bytes (migration 0005).
+                        fastrand::u128(..).to_be_bytes().as_slice(),
                     ],
                     |row| row.get::<_, i64>(0),
                 )?;
