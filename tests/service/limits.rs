@@ -99,15 +99,8 @@ async fn calls_beyond_the_concurrency_cap_fail_fast_with_resource_exhausted() {
     );
     assert!(status.message().contains("limit"), "{}", status.message());
     drop((endless, responses));
-    let mut served = false;
-    for _ in 0..100 {
-        if app.get("llm-001").await.is_ok() {
-            served = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(served, "the slot is free again once the stream ends");
+    // The slot is free again once the stream ends.
+    crate::support::wait_until_served(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,6 +43,22 @@ async fn headers_only_calls(
     (client, responses, bodies)
 }
 
+/// Opens `count` Health.Watch streams, each on a connection of its own.
+async fn open_watches(
+    app: &crate::support::TestApp,
+    count: usize,
+) -> Vec<tonic::Response<tonic::Streaming<tonic_health::pb::HealthCheckResponse>>> {
+    let mut watches = Vec::new();
+    for _ in 0..count {
+        let watch = HealthClient::new(connect(app).await)
+            .watch(HealthCheckRequest::default())
+            .await
+            .expect("a watch within the limits");
+        watches.push(watch);
+    }
+    watches
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_whose_request_never_arrives_do_not_take_the_call_budget() {
     let app = spawn_app_with(with_limits(Limits {
@@ -118,14 +134,7 @@ async fn open_ended_streams_are_capped_in_total() {
         ..Limits::default()
     }))
     .await;
-    let mut watches = Vec::new();
-    for _ in 0..2 {
-        let watch = HealthClient::new(connect(&app).await)
-            .watch(HealthCheckRequest::default())
-            .await
-            .expect("a watch within the cap");
-        watches.push(watch);
-    }
+    let watches = open_watches(&app, 2).await;
 
     let third = HealthClient::new(connect(&app).await)
         .watch(HealthCheckRequest::default())
@@ -160,28 +169,14 @@ async fn health_watches_count_as_calls_while_they_are_open() {
         ..Limits::default()
     }))
     .await;
-    let mut watches = Vec::new();
-    for _ in 0..2 {
-        let watch = HealthClient::new(connect(&app).await)
-            .watch(HealthCheckRequest::default())
-            .await
-            .expect("a watch within the budget");
-        watches.push(watch);
-    }
+    let watches = open_watches(&app, 2).await;
 
     let status = expect_code(app.get("llm-001").await, Code::ResourceExhausted);
 
     assert!(status.message().contains("calls in progress"), "{status:?}");
     drop(watches);
-    let mut served = false;
-    for _ in 0..100 {
-        if app.get("llm-001").await.is_ok() {
-            served = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(served, "closed watches give their slots back");
+    // Closed watches give their slots back.
+    crate::support::wait_until_served(&app).await;
 }
 
 #[tokio::test]

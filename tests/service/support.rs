@@ -376,6 +376,18 @@ pub(crate) async fn open_endless_call(
     (requests, responses)
 }
 
+/// Waits until GetQuestion is served again (a slot given back when a stream
+/// ends is given back once its connection's task sees the end).
+pub(crate) async fn wait_until_served(app: &TestApp) {
+    for _ in 0..100 {
+        if app.get("llm-001").await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("GetQuestion was never served again");
+}
+
 /// A new connection to `app`'s server, separate from `app.channel`.
 pub(crate) async fn connect(app: &TestApp) -> Channel {
     Channel::from_shared(format!("http://{}", app.addr))
