@@ -21,6 +21,11 @@ pub(super) struct DamageReports {
 }
 
 impl DamageReports {
+    /// Logs that the stored row of `question_id` does not decode, and why.
+    pub(super) fn report_row(&self, question_id: &str, cause: &(dyn std::error::Error + 'static)) {
+        self.report(question_id, "row", &crate::error::error_chain(cause));
+    }
+
     /// Logs that `what` of `question_id` is damaged, the first time only.
     pub(super) fn report(
         &self,

@@ -393,7 +393,7 @@ impl Store {
             let (page, damaged) =
                 sqlite::list(reader, &filter, after.as_deref(), limit, known, entries)?;
             for (question_id, cause) in damaged {
-                damage.report(&question_id, "row", &crate::error::error_chain(&*cause));
+                damage.report_row(&question_id, &*cause);
             }
             finish(reader, page)
         };
@@ -528,7 +528,7 @@ fn read_question(
 ) -> Result<Option<Question>, StoreError> {
     sqlite::question(reader, question_id).inspect_err(|error| {
         if let StoreError::DataLoss(cause) = error {
-            damage.report(question_id, "row", &crate::error::error_chain(&**cause));
+            damage.report_row(question_id, &**cause);
         }
     })
 }
