@@ -86,8 +86,12 @@ const PACKAGE: &str = "qbank.v1";
 const SERVICE: &str = "QuestionBank";
 const PROST_CODEC: &str = "tonic_prost::ProstCodec";
 
-/// `.qbank.v1.Question` -> `crate::pb::Question`.
+/// `.qbank.v1.Question` -> `crate::pb::Question`; `google.protobuf.Empty`
+/// is `()`, as prost maps it, named by a path (tonic-build wants one).
 fn rust_type(proto_type: &str) -> Result<String, String> {
+    if proto_type == ".google.protobuf.Empty" {
+        return Ok("crate::api::wire::Empty".to_owned());
+    }
     proto_type
         .strip_prefix(".qbank.v1.")
         .filter(|name| !name.contains('.'))

@@ -149,7 +149,7 @@ pub struct Limits {
     #[arg(long, env = "QBANK_MAX_CONCURRENT_CALLS", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_CALLS)]
     pub max_concurrent_calls: usize,
 
-    /// Write calls (SubmitAnswer) in progress, a budget of their own: a
+    /// Write calls (SubmitAnswer, authoring) in progress, a budget of their own: a
     /// flood of writes is refused RESOURCE_EXHAUSTED without refusing reads.
     #[arg(long, env = "QBANK_MAX_CONCURRENT_WRITES", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_WRITES)]
     pub max_concurrent_writes: usize,

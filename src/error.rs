@@ -27,6 +27,16 @@ pub enum Error {
     /// The named thing is damaged in storage; other things still serve.
     #[error("{0}")]
     DataLoss(String),
+    /// The thing to create exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A concurrent change came first (a stale expected revision): read
+    /// again and retry.
+    #[error("{0}")]
+    Aborted(String),
+    /// The thing is not in the state the call needs.
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// Storage hit a limit of its own (busy, read-only, full): retry later.
     #[error("storage is unavailable")]
     Storage(#[from] StoreError),
@@ -44,6 +54,9 @@ impl From<Error> for Status {
             Error::Unauthenticated(message) => Status::unauthenticated(message),
             Error::PermissionDenied(message) => Status::permission_denied(message),
             Error::DataLoss(message) => Status::data_loss(message),
+            Error::AlreadyExists(message) => Status::already_exists(message),
+            Error::Aborted(message) => Status::aborted(message),
+            Error::FailedPrecondition(message) => Status::failed_precondition(message),
             Error::Storage(error) => storage_status(&error),
         }
     }

@@ -108,6 +108,42 @@ impl QuestionBank for Responses {
     ) -> Result<Response<pb::SubmitAnswerResponse>, Status> {
         Ok(Response::new(self.submitted.clone()))
     }
+
+    // Authoring is not measured: the baseline only says it is not there.
+    async fn create_question(
+        &self,
+        _request: Request<pb::CreateQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn update_question(
+        &self,
+        _request: Request<pb::UpdateQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn delete_question(
+        &self,
+        _request: Request<pb::DeleteQuestionRequest>,
+    ) -> Result<Response<()>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn undelete_question(
+        &self,
+        _request: Request<pb::UndeleteQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn list_question_revisions(
+        &self,
+        _request: Request<pb::ListQuestionRevisionsRequest>,
+    ) -> Result<Response<pb::ListQuestionRevisionsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
 }
 
 /// Serves the responses saved in `args.responses` until standard input closes.

@@ -115,34 +115,29 @@ pub(crate) fn measure(
     keep_statements_prepared(&writer)?;
     writer.pragma_update(None, "synchronous", "FULL")?;
     writer.pragma_update(None, "foreign_keys", "ON")?;
-    let answered = (0..ANSWERED_QUESTIONS)
-        .map(|_| {
-            let question = bank::question(rng.usize(..bank));
-            let keys = serde_json::to_string(&question.answer.correct_choice_keys)?;
-            Ok((question.id, keys, question.answer.explanation))
-        })
-        .collect::<BenchResult<Vec<_>>>()?;
+    // Since migration 0006 an attempt refers to its revision instead of
+    // copying the answer key and explanation.
+    let answered: Vec<String> = (0..ANSWERED_QUESTIONS)
+        .map(|_| bank::question(rng.usize(..bank)).id)
+        .collect();
     let requests = fastrand::u64(..);
     let mut sequence = 0_u64;
     let per_commit = per_operation(warmup, duration, || {
         let transaction = writer.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for _ in 0..batch {
             sequence += 1;
-            let (id, correct_keys, explanation) = &answered[rng.usize(..answered.len())];
+            let id = &answered[rng.usize(..answered.len())];
             transaction
                 .prepare_cached(
                     "INSERT INTO attempts (question_id, question_revision, choice_keys, correct,
-                         score, correct_choice_keys, explanation, respondent_id, request_id,
-                         submit_time, public_id)
-                     VALUES (?1, 1, '[\"A\"]', 1, 1.0, ?2, ?3, ?4, ?5, ?6, ?7)
+                         score, respondent_id, request_id, submit_time, public_id)
+                     VALUES (?1, 1, '[\"A\"]', 1, 1.0, ?2, ?3, ?4, ?5)
                      ON CONFLICT (request_id) DO NOTHING
                      RETURNING id",
                 )?
                 .query_row(
                     params![
                         id,
-                        correct_keys,
-                        explanation,
                         format!("bench-{}", sequence % 1_000),
                         format!("floor-{requests:016x}-{sequence}"),
                         1_767_225_600_000_000_i64 + sequence as i64,

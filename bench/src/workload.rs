@@ -160,6 +160,7 @@ impl Workload {
         pb::GetQuestionRequest {
             id: bank::question_id(rng.usize(..self.bank_size)),
             view: pb::QuestionView::Basic.into(),
+            revision: 0,
         }
     }
 

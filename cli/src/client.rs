@@ -121,6 +121,7 @@ impl Client {
         let request = pb::GetQuestionRequest {
             id: id.to_owned(),
             view: view.into(),
+            revision: 0,
         };
         let result = self.questions.get_question(request).await;
         result

@@ -48,7 +48,13 @@ use crate::config::Limits;
 /// Above this many tracked clients, forget those whose bucket has refilled.
 const RATE_LIMIT_CLIENTS_BEFORE_CLEANUP: usize = 10_000;
 /// The methods that write: they draw on the write budget.
-const WRITE_METHODS: &[&str] = &["/qbank.v1.QuestionBank/SubmitAnswer"];
+const WRITE_METHODS: &[&str] = &[
+    "/qbank.v1.QuestionBank/SubmitAnswer",
+    "/qbank.v1.QuestionBank/CreateQuestion",
+    "/qbank.v1.QuestionBank/UpdateQuestion",
+    "/qbank.v1.QuestionBank/DeleteQuestion",
+    "/qbank.v1.QuestionBank/UndeleteQuestion",
+];
 const HEALTH_SERVICE: &str = "/grpc.health.v1.Health/";
 /// Methods whose stream stays open for as long as the client wants.
 const OPEN_ENDED_METHODS: &[&str] = &[

@@ -37,6 +37,25 @@ impl AdminToken {
     }
 }
 
+/// What the admin token unlocks, and what a caller is told without it.
+#[derive(Debug)]
+struct AdminUse {
+    /// On a server started without a token: PERMISSION_DENIED.
+    disabled: &'static str,
+    /// Without the metadata: UNAUTHENTICATED.
+    missing: &'static str,
+}
+
+const FULL_VIEW: AdminUse = AdminUse {
+    disabled: "the FULL view is disabled: this server was started without an admin token",
+    missing: "the FULL view needs the metadata `authorization: Bearer <admin token>`",
+};
+
+const AUTHORING: AdminUse = AdminUse {
+    disabled: "authoring is disabled: this server was started without an admin token",
+    missing: "authoring needs the metadata `authorization: Bearer <admin token>`",
+};
+
 /// Allows `view` for a call carrying `metadata`. Runs before any lookup, so a
 /// caller without the token learns nothing about which questions exist.
 pub fn authorize_view(
@@ -47,18 +66,32 @@ pub fn authorize_view(
     if view == View::Basic {
         return Ok(());
     }
+    authorize(admin_token, metadata, &FULL_VIEW)
+}
+
+/// Allows a change to the bank (create, update, delete, undelete, and the
+/// revision history, which shows answer keys). Runs before the request is
+/// even validated.
+pub fn authorize_authoring(
+    admin_token: Option<&AdminToken>,
+    metadata: &MetadataMap,
+) -> Result<(), Error> {
+    authorize(admin_token, metadata, &AUTHORING)
+}
+
+fn authorize(
+    admin_token: Option<&AdminToken>,
+    metadata: &MetadataMap,
+    admin_use: &AdminUse,
+) -> Result<(), Error> {
     let Some(admin_token) = admin_token else {
-        return Err(Error::PermissionDenied(
-            "the FULL view is disabled: this server was started without an admin token",
-        ));
+        return Err(Error::PermissionDenied(admin_use.disabled));
     };
     let presented = metadata
         .get("authorization")
         .and_then(|value| value.to_str().ok())
         .and_then(bearer_token)
-        .ok_or(Error::Unauthenticated(
-            "the FULL view needs the metadata `authorization: Bearer <admin token>`",
-        ))?;
+        .ok_or(Error::Unauthenticated(admin_use.missing))?;
     if admin_token.matches(presented) {
         Ok(())
     } else {

@@ -14,6 +14,7 @@ use sha2::{Digest as _, Sha256};
 use super::wire;
 use crate::{
     domain::{
+        authoring::QuestionEdit,
         bank::{ListPage, ListQuery},
         card::{Card, CardFormat},
         limits,
@@ -42,6 +43,304 @@ pub struct GetQuestion {
     pub id: String,
     /// The view asked for.
     pub view: View,
+    /// An earlier revision, or `None` for the current one.
+    pub revision: Option<i64>,
+}
+
+/// A CreateQuestion request, validated: the new question, at revision 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateQuestion(pub Question);
+
+/// An UpdateQuestion request, validated field by field (the question it
+/// leaves is validated whole when it is applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateQuestion {
+    /// The question to change.
+    pub id: String,
+    /// The revision the change is based on; 0 means any.
+    pub expected_revision: i64,
+    /// What changes.
+    pub edit: QuestionEdit,
+}
+
+/// A DeleteQuestion request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteQuestion {
+    /// The question to hide.
+    pub id: String,
+    /// The revision the deletion is based on; 0 means any.
+    pub expected_revision: i64,
+}
+
+/// A ListQuestionRevisions request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRevisions {
+    /// The question.
+    pub id: String,
+    /// At most this many revisions.
+    pub page_size: usize,
+    /// The previous page's token; empty for the first page.
+    pub page_token: String,
+}
+
+/// The server picks the id of a question created without one: `q-` and the
+/// 32 hex digits of a UUIDv7, unique beyond one database.
+fn new_question_id() -> String {
+    format!("q-{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The paths UpdateQuestion's `update_mask` may name (AIP-134).
+const UPDATE_MASK_PATHS: &[&str] = &[
+    "type",
+    "stem",
+    "choices",
+    "answer",
+    "difficulty",
+    "category",
+    "tags",
+    "language",
+];
+
+impl TryFrom<pb::CreateQuestionRequest> for CreateQuestion {
+    type Error = Error;
+
+    fn try_from(request: pb::CreateQuestionRequest) -> Result<Self, Error> {
+        let pb::CreateQuestionRequest {
+            question,
+            question_id,
+        } = request;
+        let question = question.ok_or_else(|| FieldError::new("question", "is required"))?;
+        let id = match (question_id.is_empty(), question.id.is_empty()) {
+            (true, true) => new_question_id(),
+            (false, true) => question_id,
+            (true, false) => question.id.clone(),
+            (false, false) if question.id == question_id => question_id,
+            (false, false) => {
+                return Err(
+                    FieldError::new("question.id", "must be empty or equal question_id").into(),
+                );
+            }
+        };
+        check_question_id("question_id", &id)?;
+        let now = SystemTime::now();
+        let question = new_question_from_proto(question, id, now)?;
+        question
+            .validate()
+            .map_err(|FieldError { field, reason }| {
+                FieldError::new(format!("question.{field}"), reason)
+            })?;
+        Ok(Self(question))
+    }
+}
+
+/// A new question from its message: every content field is required;
+/// revision and times are the server's.
+fn new_question_from_proto(
+    question: pb::Question,
+    id: String,
+    now: SystemTime,
+) -> Result<Question, FieldError> {
+    let pb::Question {
+        id: _,
+        r#type,
+        stem,
+        choices,
+        difficulty,
+        category,
+        tags,
+        language,
+        revision: _,
+        create_time: _,
+        update_time: _,
+        answer,
+    } = question;
+    let answer = answer.ok_or_else(|| FieldError::new("question.answer", "is required"))?;
+    Ok(Question {
+        id,
+        question_type: required_question_type(r#type)?,
+        stem,
+        choices: choices_from_proto(choices),
+        difficulty: required_difficulty(difficulty)?,
+        category,
+        tags,
+        language,
+        revision: 1,
+        create_time: now,
+        update_time: now,
+        answer: answer_from_proto(answer),
+    })
+}
+
+fn required_question_type(value: i32) -> Result<QuestionType, FieldError> {
+    question_type_from_proto(value)
+        .map_err(|error| FieldError::new("question.type", error.reason))?
+        .ok_or_else(|| FieldError::new("question.type", "is required"))
+}
+
+fn required_difficulty(value: i32) -> Result<Difficulty, FieldError> {
+    difficulty_from_proto(value)
+        .map_err(|error| FieldError::new("question.difficulty", error.reason))?
+        .ok_or_else(|| FieldError::new("question.difficulty", "is required"))
+}
+
+fn choices_from_proto(choices: Vec<pb::Choice>) -> Vec<Choice> {
+    choices
+        .into_iter()
+        .map(|pb::Choice { key, text }| Choice { key, text })
+        .collect()
+}
+
+fn answer_from_proto(answer: pb::AnswerKey) -> AnswerKey {
+    let pb::AnswerKey {
+        correct_choice_keys,
+        explanation,
+    } = answer;
+    AnswerKey {
+        correct_choice_keys,
+        explanation,
+    }
+}
+
+impl TryFrom<pb::UpdateQuestionRequest> for UpdateQuestion {
+    type Error = Error;
+
+    fn try_from(request: pb::UpdateQuestionRequest) -> Result<Self, Error> {
+        let pb::UpdateQuestionRequest {
+            question,
+            update_mask,
+            expected_revision,
+        } = request;
+        let question = question.ok_or_else(|| FieldError::new("question", "is required"))?;
+        check_question_id("question.id", &question.id)?;
+        check_expected_revision(expected_revision)?;
+        let paths = update_mask.map(|mask| mask.paths).unwrap_or_default();
+        if let Some(unknown) = paths
+            .iter()
+            .find(|path| !UPDATE_MASK_PATHS.contains(&path.as_str()))
+        {
+            return Err(FieldError::new(
+                "update_mask",
+                format!(
+                    "unknown path {unknown:?}; the paths are {}",
+                    UPDATE_MASK_PATHS.join(", ")
+                ),
+            )
+            .into());
+        }
+        let pb::Question {
+            id,
+            r#type,
+            stem,
+            choices,
+            difficulty,
+            category,
+            tags,
+            language,
+            revision: _,
+            create_time: _,
+            update_time: _,
+            answer,
+        } = question;
+        // An empty mask means every field the message sets (AIP-134).
+        let named = |path: &str, set: bool| {
+            if paths.is_empty() {
+                set
+            } else {
+                paths.iter().any(|named| named == path)
+            }
+        };
+        let edit = QuestionEdit {
+            question_type: named("type", r#type != 0)
+                .then(|| required_question_type(r#type))
+                .transpose()?,
+            stem: named("stem", !stem.is_empty()).then_some(stem),
+            choices: named("choices", !choices.is_empty()).then(|| choices_from_proto(choices)),
+            answer: named("answer", answer.is_some())
+                .then(|| {
+                    answer
+                        .map(answer_from_proto)
+                        .ok_or_else(|| FieldError::new("question.answer", "is required"))
+                })
+                .transpose()?,
+            difficulty: named("difficulty", difficulty != 0)
+                .then(|| required_difficulty(difficulty))
+                .transpose()?,
+            category: named("category", !category.is_empty()).then_some(category),
+            tags: named("tags", !tags.is_empty()).then_some(tags),
+            language: named("language", !language.is_empty()).then_some(language),
+        };
+        Ok(Self {
+            id,
+            expected_revision,
+            edit,
+        })
+    }
+}
+
+fn check_expected_revision(expected_revision: i64) -> Result<(), FieldError> {
+    if expected_revision < 0 {
+        return Err(FieldError::new("expected_revision", "must not be negative"));
+    }
+    Ok(())
+}
+
+impl TryFrom<pb::DeleteQuestionRequest> for DeleteQuestion {
+    type Error = Error;
+
+    fn try_from(request: pb::DeleteQuestionRequest) -> Result<Self, Error> {
+        let pb::DeleteQuestionRequest {
+            id,
+            expected_revision,
+        } = request;
+        check_question_id("id", &id)?;
+        check_expected_revision(expected_revision)?;
+        Ok(Self {
+            id,
+            expected_revision,
+        })
+    }
+}
+
+/// An UndeleteQuestion request, validated: the question's id.
+pub fn undelete_id(request: pb::UndeleteQuestionRequest) -> Result<String, Error> {
+    let pb::UndeleteQuestionRequest { id } = request;
+    check_question_id("id", &id)?;
+    Ok(id)
+}
+
+impl TryFrom<pb::ListQuestionRevisionsRequest> for ListRevisions {
+    type Error = Error;
+
+    fn try_from(request: pb::ListQuestionRevisionsRequest) -> Result<Self, Error> {
+        let pb::ListQuestionRevisionsRequest {
+            id,
+            page_size: requested_page_size,
+            page_token,
+        } = request;
+        check_question_id("id", &id)?;
+        check_length("page_token", &page_token, limits::PAGE_TOKEN_MAX_CHARS)?;
+        Ok(Self {
+            id,
+            page_size: page_size(requested_page_size)?,
+            page_token,
+        })
+    }
+}
+
+/// A page of revisions, each in the FULL view.
+pub fn revisions_to_proto(page: ListPage<Question>) -> pb::ListQuestionRevisionsResponse {
+    let ListPage {
+        entries,
+        next_page_token,
+        total_size: _,
+    } = page;
+    pb::ListQuestionRevisionsResponse {
+        revisions: entries
+            .into_iter()
+            .map(|question| question_to_proto(question, View::Full))
+            .collect(),
+        next_page_token: next_page_token.unwrap_or_default(),
+    }
 }
 
 /// A ListQuestions request, validated.
@@ -57,11 +356,19 @@ impl TryFrom<pb::GetQuestionRequest> for GetQuestion {
     type Error = Error;
 
     fn try_from(request: pb::GetQuestionRequest) -> Result<Self, Error> {
-        let pb::GetQuestionRequest { id, view } = request;
+        let pb::GetQuestionRequest { id, view, revision } = request;
         check_question_id("id", &id)?;
+        let revision = match revision {
+            0 => None,
+            revision if revision < 0 => {
+                return Err(FieldError::new("revision", "must not be negative").into());
+            }
+            revision => Some(revision),
+        };
         Ok(Self {
             id,
             view: view_from_proto(view)?,
+            revision,
         })
     }
 }

@@ -4,15 +4,17 @@
 use tonic::{Request, Response, Status};
 
 use super::{
-    auth::{AdminToken, authorize_view},
+    auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
-        GetQuestion, ListQuestions, View, card_page_to_wire, card_to_wire, list_page_to_wire,
-        question_to_wire,
+        CreateQuestion, DeleteQuestion, GetQuestion, ListQuestions, ListRevisions, UpdateQuestion,
+        View, card_page_to_wire, card_to_wire, list_page_to_wire, question_to_proto,
+        question_to_wire, revisions_to_proto, undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
 use crate::{
     domain::{bank::Bank, submission::Submission},
+    error::Error,
     pb,
 };
 
@@ -55,8 +57,12 @@ impl QuestionBank for QuestionBankService {
         request: Request<pb::GetQuestionRequest>,
     ) -> Result<Response<wire::EncodedQuestion>, Status> {
         let (metadata, _, message) = request.into_parts();
-        let GetQuestion { id, view } = message.try_into()?;
+        let GetQuestion { id, view, revision } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
+        if let Some(revision) = revision {
+            let question = self.bank.question_at(&id, revision)?;
+            return Ok(Response::new(question_to_wire(question, view)));
+        }
         let card = if view == View::Basic && self.bank.has_cards() {
             self.bank.question_card(&id)?
         } else {
@@ -76,5 +82,75 @@ impl QuestionBank for QuestionBankService {
         let submission: Submission = request.into_inner().try_into()?;
         let attempt = self.bank.submit(submission).await?;
         Ok(Response::new(attempt.into()))
+    }
+
+    async fn create_question(
+        &self,
+        request: Request<pb::CreateQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        let message = self.authoring(request)?;
+        let CreateQuestion(question) = message.try_into()?;
+        let created = self.bank.create(question).await?;
+        Ok(Response::new(question_to_proto(created, View::Full)))
+    }
+
+    async fn update_question(
+        &self,
+        request: Request<pb::UpdateQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        let message = self.authoring(request)?;
+        let UpdateQuestion {
+            id,
+            expected_revision,
+            edit,
+        } = message.try_into()?;
+        let updated = self.bank.update(id, expected_revision, edit).await?;
+        Ok(Response::new(question_to_proto(updated, View::Full)))
+    }
+
+    async fn delete_question(
+        &self,
+        request: Request<pb::DeleteQuestionRequest>,
+    ) -> Result<Response<()>, Status> {
+        let message = self.authoring(request)?;
+        let DeleteQuestion {
+            id,
+            expected_revision,
+        } = message.try_into()?;
+        self.bank.delete(id, expected_revision).await?;
+        Ok(Response::new(()))
+    }
+
+    async fn undelete_question(
+        &self,
+        request: Request<pb::UndeleteQuestionRequest>,
+    ) -> Result<Response<pb::Question>, Status> {
+        let id = undelete_id(self.authoring(request)?)?;
+        let restored = self.bank.undelete(id).await?;
+        Ok(Response::new(question_to_proto(restored, View::Full)))
+    }
+
+    async fn list_question_revisions(
+        &self,
+        request: Request<pb::ListQuestionRevisionsRequest>,
+    ) -> Result<Response<pb::ListQuestionRevisionsResponse>, Status> {
+        let message = self.authoring(request)?;
+        let ListRevisions {
+            id,
+            page_size,
+            page_token,
+        } = message.try_into()?;
+        let page = self.bank.revisions(&id, page_size, &page_token)?;
+        Ok(Response::new(revisions_to_proto(page)))
+    }
+}
+
+impl QuestionBankService {
+    /// The message of an authoring call, once its token is checked: before
+    /// any validation or lookup.
+    fn authoring<T>(&self, request: Request<T>) -> Result<T, Error> {
+        let (metadata, _, message) = request.into_parts();
+        authorize_authoring(self.admin_token.as_ref(), &metadata)?;
+        Ok(message)
     }
 }

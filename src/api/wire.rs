@@ -33,6 +33,10 @@ pub struct ListQuestionsReply {
     pub total_size: i32,
 }
 
+/// `google.protobuf.Empty`, which prost maps to `()`: a path for the
+/// generated server to name.
+pub type Empty = ();
+
 /// A `qbank.v1.Question`, already encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedQuestion(pub Bytes);

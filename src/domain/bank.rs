@@ -4,17 +4,18 @@
 use std::time::SystemTime;
 
 use super::{
+    authoring::{ChangeRefused, QuestionEdit},
     card::Card,
     grading::{grade, resolve_choice_keys},
     listing::QuestionFilter,
-    page_token::PageTokenCodec,
+    page_token::{PageTokenCodec, PageTokenError},
     question::Question,
     submission::{Attempt, GradedAnswer, Submission},
     validation::FieldError,
 };
 use crate::{
     error::Error,
-    store::{Page, Recorded, Store, StoreError},
+    store::{Changed, Page, QuestionChange, Recorded, Store, StoreError},
 };
 
 /// A ListQuestions request, validated.
@@ -56,23 +57,18 @@ impl Bank {
     /// The question with this id, or `NotFound` naming it; `DataLoss`
     /// naming it when its stored row is damaged (other questions serve).
     pub fn question(&self, id: &str) -> Result<Question, Error> {
-        match self.store.question(id) {
-            Ok(Some(question)) => Ok(question),
-            Ok(None) => Err(Error::NotFound(format!("question {id:?} does not exist"))),
-            Err(StoreError::DataLoss(_)) => Err(Error::DataLoss(format!(
-                "question {id:?} is damaged in storage; other questions are not affected"
-            ))),
-            Err(error) => Err(error.into()),
-        }
+        self.store
+            .question(id)
+            .map_err(|error| naming_damage(id, error))?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
     }
 
-    /// The card of the question with this id. `None` when it has none: the
-    /// question does not exist, or changed outside the server after the
-    /// cards were rendered (ask [`Bank::question`], which tells those apart).
-    /// A card the server holds in memory is still served after such a
-    /// change, until a restart.
+    /// The card of the question with this id; `None` when there is no such
+    /// question (ask [`Bank::question`] for the NOT_FOUND that names it).
     pub fn question_card(&self, id: &str) -> Result<Option<Card>, Error> {
-        Ok(self.store.card(id)?)
+        self.store
+            .card(id)
+            .map_err(|error| naming_damage(id, error))
     }
 
     /// One page of the questions matching the query's filter.
@@ -128,14 +124,151 @@ impl Bank {
         }
     }
 
+    /// An earlier (or the current) revision of a live question, or
+    /// `NotFound` naming both.
+    pub fn question_at(&self, id: &str, revision: i64) -> Result<Question, Error> {
+        self.store
+            .revision(id, revision)
+            .map_err(|error| naming_damage(id, error))?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} has no revision {revision}")))
+    }
+
+    /// Adds `question` (at revision 1) to the bank.
+    pub async fn create(&self, question: Question) -> Result<Question, Error> {
+        let created = self
+            .change("CreateQuestion", QuestionChange::Create(question))
+            .await?;
+        written(created)
+    }
+
+    /// Applies `edit` to a live question; `expected_revision` 0 means any.
+    /// An edit that changes nothing returns the question as it is.
+    pub async fn update(
+        &self,
+        id: String,
+        expected_revision: i64,
+        edit: QuestionEdit,
+    ) -> Result<Question, Error> {
+        let change = QuestionChange::Update {
+            id,
+            expected_revision,
+            edit,
+            now: SystemTime::now(),
+        };
+        written(self.change("UpdateQuestion", change).await?)
+    }
+
+    /// Hides a live question; its revisions and attempts stay.
+    pub async fn delete(&self, id: String, expected_revision: i64) -> Result<(), Error> {
+        let change = QuestionChange::Delete {
+            id,
+            expected_revision,
+            now: SystemTime::now(),
+        };
+        self.change("DeleteQuestion", change).await.map(drop)
+    }
+
+    /// Shows a deleted question again, as it was.
+    pub async fn undelete(&self, id: String) -> Result<Question, Error> {
+        let change = QuestionChange::Undelete { id };
+        written(self.change("UndeleteQuestion", change).await?)
+    }
+
+    /// One page of a question's revisions, newest first; deleted questions
+    /// have them too.
+    pub fn revisions(
+        &self,
+        id: &str,
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<ListPage<Question>, Error> {
+        let scope = revisions_scope(id);
+        let before =
+            if page_token.is_empty() {
+                None
+            } else {
+                let position = self
+                    .page_tokens
+                    .decode_in(&scope, page_token)
+                    .map_err(|error| FieldError::new("page_token", error.to_string()))?;
+                Some(position.parse::<i64>().map_err(|_| {
+                    FieldError::new("page_token", PageTokenError::Invalid.to_string())
+                })?)
+            };
+        // One more than the page tells whether another follows.
+        let mut revisions = self
+            .store
+            .revisions(id, before, page_size + 1)
+            .map_err(|error| naming_damage(id, error))?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))?;
+        let more = revisions.len() > page_size;
+        revisions.truncate(page_size);
+        let next_page_token = match revisions.last() {
+            Some(last) if more => Some(
+                self.page_tokens
+                    .encode_in(&scope, &last.revision.to_string()),
+            ),
+            _ => None,
+        };
+        Ok(ListPage {
+            total_size: revisions.len() as u64,
+            entries: revisions,
+            next_page_token,
+        })
+    }
+
+    /// Makes a change through the store's one write path, and writes the
+    /// audit line for it.
+    async fn change(&self, method: &'static str, change: QuestionChange) -> Result<Changed, Error> {
+        let question_id = change.question_id().to_owned();
+        let changed = self.store.change_question(change).await?.map_err(refused)?;
+        match &changed {
+            Changed::Written(question) => tracing::info!(
+                method,
+                question_id,
+                revision = question.revision,
+                "audit: question written"
+            ),
+            Changed::Unchanged(question) => tracing::info!(
+                method,
+                question_id,
+                revision = question.revision,
+                "audit: question unchanged"
+            ),
+            Changed::Deleted => tracing::info!(method, question_id, "audit: question deleted"),
+        }
+        Ok(changed)
+    }
+
     /// Grades `submission` and records the attempt durably. A retry with the
     /// same request id returns the attempt recorded the first time.
     pub async fn submit(&self, submission: Submission) -> Result<Attempt, Error> {
+        let answer = match self.grade(&submission) {
+            Ok(answer) => answer,
+            // The question may have been deleted, or changed so the keys no
+            // longer fit, since a request with this id was recorded: a
+            // retry still gets the original response. Looked for only
+            // here, so a new answer pays no extra read.
+            Err(error) => {
+                return match self.recorded(&submission)? {
+                    Some(attempt) => Ok(attempt),
+                    None => Err(error),
+                };
+            }
+        };
+        match self.store.record_attempt(answer).await? {
+            Recorded::New(attempt) => Ok(attempt),
+            Recorded::Existing(attempt) => same_request(&submission, attempt),
+        }
+    }
+
+    /// Grades `submission` against the question's current revision.
+    fn grade(&self, submission: &Submission) -> Result<GradedAnswer, Error> {
         let question = self.question(&submission.question_id)?;
         let choice_keys = resolve_choice_keys(&question, &submission.choice_keys)
             .map_err(|error| FieldError::new("choice_keys", error.to_string()))?;
         let grade = grade(&question, &choice_keys);
-        let answer = GradedAnswer {
+        Ok(GradedAnswer {
             question_id: question.id,
             question_revision: question.revision,
             choice_keys,
@@ -146,15 +279,74 @@ impl Bank {
             respondent_id: submission.respondent_id.clone(),
             request_id: submission.request_id.clone(),
             submit_time: SystemTime::now(),
+        })
+    }
+
+    /// The attempt recorded earlier for the submission's request id, if any.
+    fn recorded(&self, submission: &Submission) -> Result<Option<Attempt>, Error> {
+        let Some(request_id) = &submission.request_id else {
+            return Ok(None);
         };
-        match self.store.record_attempt(answer).await? {
-            Recorded::New(attempt) => Ok(attempt),
-            Recorded::Existing(attempt) if submission.matches(&attempt.answer) => Ok(attempt),
-            Recorded::Existing(_) => Err(FieldError::new(
-                "request_id",
-                "was already used for a different answer; send a new request_id for each new answer",
-            )
-            .into()),
+        match self.store.attempt_by_request_id(request_id)? {
+            Some(attempt) => same_request(submission, attempt).map(Some),
+            None => Ok(None),
         }
     }
+}
+
+/// The attempt recorded for a request id, if `submission` is that request.
+fn same_request(submission: &Submission, attempt: Attempt) -> Result<Attempt, Error> {
+    if submission.matches(&attempt.answer) {
+        Ok(attempt)
+    } else {
+        Err(FieldError::new(
+            "request_id",
+            "was already used for a different answer; send a new request_id for each new answer",
+        )
+        .into())
+    }
+}
+
+/// A store error about question `id`, naming the question when its stored
+/// row is damaged (other questions still serve).
+fn naming_damage(id: &str, error: StoreError) -> Error {
+    match error {
+        StoreError::DataLoss(_) => Error::DataLoss(format!(
+            "question {id:?} is damaged in storage; other questions are not affected"
+        )),
+        error => error.into(),
+    }
+}
+
+/// The question a create, update or undelete left behind.
+fn written(changed: Changed) -> Result<Question, Error> {
+    match changed {
+        Changed::Written(question) | Changed::Unchanged(question) => Ok(question),
+        // Only a deletion answers this: a bug in the store if another does.
+        Changed::Deleted => Err(StoreError::Internal(
+            "a change other than a deletion answered that it deleted".into(),
+        )
+        .into()),
+    }
+}
+
+/// A refused change as the caller's error: what to do about it.
+fn refused(refused: ChangeRefused) -> Error {
+    let message = refused.to_string();
+    match refused {
+        ChangeRefused::NotFound(_) => Error::NotFound(message),
+        ChangeRefused::AlreadyExists(_) => Error::AlreadyExists(message),
+        ChangeRefused::RevisionMismatch { .. } => Error::Aborted(message),
+        ChangeRefused::NotDeleted(_) => Error::FailedPrecondition(message),
+        ChangeRefused::Invalid(FieldError { field, reason }) => {
+            FieldError::new(format!("question.{field}"), reason).into()
+        }
+    }
+}
+
+/// What a revision history's page tokens are signed for: its question.
+fn revisions_scope(id: &str) -> Vec<u8> {
+    let mut scope = b"revisions\0".to_vec();
+    scope.extend_from_slice(id.as_bytes());
+    scope
 }

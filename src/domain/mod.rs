@@ -1,6 +1,7 @@
 //! The domain: what a question is, how answers are graded, how listings page.
 //! Nothing here knows about protobuf; only [`bank`] talks to storage.
 
+pub mod authoring;
 pub mod bank;
 pub mod bank_file;
 pub mod card;

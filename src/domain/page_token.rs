@@ -54,18 +54,31 @@ impl PageTokenCodec {
 
     /// The token for the page after `last_id` under `filter`.
     pub fn encode(&self, filter: &QuestionFilter, last_id: &str) -> String {
+        self.encode_in(&filter.canonical_bytes(), last_id)
+    }
+
+    /// The last id of the previous page, if `token` is one this codec issued
+    /// for `filter`.
+    pub fn decode(&self, filter: &QuestionFilter, token: &str) -> Result<String, PageTokenError> {
+        self.decode_in(&filter.canonical_bytes(), token)
+    }
+
+    /// The token for the page after `position` of the listing that `scope`
+    /// names (a filter's canonical bytes, or any other listing's).
+    pub fn encode_in(&self, scope: &[u8], position: &str) -> String {
+        let last_id = position;
         let mut bytes = Vec::with_capacity(1 + FILTER_DIGEST_LEN + last_id.len() + MAC_LEN);
         bytes.push(VERSION);
-        bytes.extend_from_slice(&filter_digest(filter));
+        bytes.extend_from_slice(&scope_digest(scope));
         bytes.extend_from_slice(last_id.as_bytes());
         let tag = self.sign(&bytes);
         bytes.extend_from_slice(&tag[..MAC_LEN]);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    /// The last id of the previous page, if `token` is one this codec issued
-    /// for `filter`.
-    pub fn decode(&self, filter: &QuestionFilter, token: &str) -> Result<String, PageTokenError> {
+    /// The position a token of [`PageTokenCodec::encode_in`] names, if this
+    /// codec issued it for `scope`.
+    pub fn decode_in(&self, scope: &[u8], token: &str) -> Result<String, PageTokenError> {
         if token.len() > limits::PAGE_TOKEN_MAX_CHARS {
             return Err(PageTokenError::Invalid);
         }
@@ -83,7 +96,7 @@ impl PageTokenCodec {
         mac.verify_truncated_left(tag)
             .map_err(|_| PageTokenError::Invalid)?;
         let (digest, last_id) = signed[1..].split_at(FILTER_DIGEST_LEN);
-        if digest != filter_digest(filter) {
+        if digest != scope_digest(scope) {
             return Err(PageTokenError::OtherFilter);
         }
         String::from_utf8(last_id.to_vec()).map_err(|_| PageTokenError::Invalid)
@@ -96,8 +109,8 @@ impl PageTokenCodec {
     }
 }
 
-fn filter_digest(filter: &QuestionFilter) -> [u8; FILTER_DIGEST_LEN] {
-    let digest = Sha256::digest(filter.canonical_bytes());
+fn scope_digest(scope: &[u8]) -> [u8; FILTER_DIGEST_LEN] {
+    let digest = Sha256::digest(scope);
     let mut truncated = [0; FILTER_DIGEST_LEN];
     truncated.copy_from_slice(&digest[..FILTER_DIGEST_LEN]);
     truncated

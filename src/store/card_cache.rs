@@ -5,16 +5,12 @@
 //! BENCHMARKS.md). With the cards of popular pages in memory, a page walks
 //! only its listing's index.
 //!
-//! Cards are rendered only while a store opens, so a cached card cannot go
-//! stale through this server. Code that later writes questions must evict
-//! their cards here in the same transaction's wake, as it must forget
-//! `TotalSizes`. Edits made outside the server are not seen until it
-//! restarts, like the counts.
+//! What keeps a cached card from going stale is in `caches`: this is only
+//! the bounded map.
 
 use bytes::Bytes;
 use quick_cache::{Weighter, sync::Cache};
 
-use super::StoreError;
 use crate::domain::card::Card;
 
 /// About the memory the cached cards take, ids and bookkeeping included:
@@ -48,26 +44,28 @@ impl CardCache {
         }
     }
 
-    /// The card of this question: from memory (a reference count, no copy),
-    /// or else from `read`, and then kept, evicting colder ones past the
-    /// capacity.
-    pub(super) fn get_or_read(
-        &self,
-        question_id: &str,
-        read: impl FnOnce() -> Result<Option<Card>, StoreError>,
-    ) -> Result<Option<Card>, StoreError> {
-        if let Some(rendered) = self.cards.get(question_id) {
-            return Ok(Some(Card {
-                question_id: question_id.to_owned(),
-                rendered,
-            }));
-        }
-        let card = read()?;
-        if let Some(card) = &card {
-            self.cards
-                .insert(card.question_id.clone(), card.rendered.clone());
-        }
-        Ok(card)
+    /// The card of this question, if in memory (a reference count, no copy).
+    pub(super) fn get(&self, question_id: &str) -> Option<Card> {
+        self.cards.get(question_id).map(|rendered| Card {
+            question_id: question_id.to_owned(),
+            rendered,
+        })
+    }
+
+    /// Keeps `card`, evicting colder ones past the capacity.
+    pub(super) fn insert(&self, card: &Card) {
+        self.cards
+            .insert(card.question_id.clone(), card.rendered.clone());
+    }
+
+    /// Forgets the card of this question.
+    pub(super) fn remove(&self, question_id: &str) {
+        self.cards.remove(question_id);
+    }
+
+    /// Forgets every card.
+    pub(super) fn clear(&self) {
+        self.cards.clear();
     }
 }
 
@@ -92,24 +90,18 @@ mod tests {
         }
     }
 
-    /// What the cache holds for `question_id`, reading nothing.
-    fn cached(cache: &CardCache, question_id: &str) -> Option<Card> {
-        cache
-            .get_or_read(question_id, || Ok(None))
-            .expect("no read fails")
-    }
-
     #[test]
-    fn a_card_read_once_is_then_served_from_memory() {
+    fn a_card_kept_is_then_served_from_memory_until_removed() {
         let cache = CardCache::new();
         let stored = card("q-1", 300);
 
-        let first = cache.get_or_read("q-1", || Ok(Some(stored.clone())));
-        let again = cache.get_or_read("q-1", || panic!("read again"));
+        cache.insert(&stored);
+        let kept = cache.get("q-1");
+        cache.remove("q-1");
 
-        assert_eq!(first.expect("read"), Some(stored.clone()));
-        assert_eq!(again.expect("from memory"), Some(stored));
-        assert_eq!(cached(&cache, "q-2"), None);
+        assert_eq!(kept, Some(stored));
+        assert_eq!(cache.get("q-1"), None);
+        assert_eq!(cache.get("q-2"), None);
     }
 
     #[test]
@@ -118,14 +110,11 @@ mod tests {
         let cache = CardCache::with_capacity(capacity);
 
         for index in 0..1_000 {
-            let question_id = format!("q-{index:04}");
-            cache
-                .get_or_read(&question_id, || Ok(Some(card(&question_id, 400))))
-                .expect("read");
+            cache.insert(&card(&format!("q-{index:04}"), 400));
         }
 
         let kept = (0..1_000)
-            .filter(|index| cached(&cache, &format!("q-{index:04}")).is_some())
+            .filter(|index| cache.get(&format!("q-{index:04}")).is_some())
             .count() as u64;
         let entry_bytes = 6 + 400 + ENTRY_OVERHEAD_BYTES;
         assert!(kept > 0, "nothing kept");

@@ -11,11 +11,16 @@
 //!   submissions queue to it and are committed together in one transaction
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
 //!   batch instead of once per call, and request-id checks never race.
-//! - the cards served most, in memory and bounded by size (see
-//!   `card_cache`), and the count of each filter listed (`TotalSizes`).
+//!   Question changes (authoring) go through it too, one transaction each
+//!   with the question's row, revision, tags and card.
+//! - the cards served most, in memory and bounded by size, and the count of
+//!   each filter listed (`caches`): forgotten by the writer when a change
+//!   commits, and by the monitor within a second of another process's
+//!   change, so they never stay stale.
 //!
 //! A PostgreSQL backend will implement the same methods.
 
+mod caches;
 mod card_cache;
 mod damage;
 mod monitor;
@@ -32,6 +37,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument as _;
 
 use crate::domain::{
+    authoring::{ChangeRefused, QuestionEdit},
     card::{Card, CardFormat},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
@@ -156,6 +162,67 @@ pub struct Page<T> {
     pub total_size: u64,
 }
 
+/// A change to one question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuestionChange {
+    /// Add this question, at its revision (1).
+    Create(Question),
+    /// Apply `edit` to a live question at `expected_revision` (0: any).
+    Update {
+        /// The question.
+        id: String,
+        /// The revision the edit is based on; 0 means any.
+        expected_revision: i64,
+        /// What changes.
+        edit: QuestionEdit,
+        /// The update time of a new revision.
+        now: SystemTime,
+    },
+    /// Hide a live question at `expected_revision` (0: any).
+    Delete {
+        /// The question.
+        id: String,
+        /// The revision the deletion is based on; 0 means any.
+        expected_revision: i64,
+        /// When it was deleted.
+        now: SystemTime,
+    },
+    /// Show a deleted question again, as it was.
+    Undelete {
+        /// The question.
+        id: String,
+    },
+}
+
+impl QuestionChange {
+    /// The question the change is about.
+    pub fn question_id(&self) -> &str {
+        match self {
+            Self::Create(question) => &question.id,
+            Self::Update { id, .. } | Self::Delete { id, .. } | Self::Undelete { id } => id,
+        }
+    }
+}
+
+/// What a change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Changed {
+    /// The question as it is now (created, updated or undeleted).
+    Written(Question),
+    /// The edit changed nothing: the question as it was, same revision.
+    Unchanged(Question),
+    /// The question is hidden now.
+    Deleted,
+}
+
+/// Whether a question id is taken, and by a live or a deleted question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuestionState {
+    Absent,
+    Live,
+    Deleted,
+}
+
 /// Whether writes currently succeed. Reads may work while writes fail (a
 /// read-only file, a full disk, a lock held elsewhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,51 +259,14 @@ pub struct Store {
     writer: mpsc::Sender<writer::Job>,
     write_health: watch::Receiver<WriteHealth>,
     page_token_key: [u8; SIGNING_KEY_LEN],
-    total_sizes: TotalSizes,
     scan_turns: std::sync::Arc<tokio::sync::Semaphore>,
     /// The format of the stored cards, when they can serve (see
     /// [`Store::has_cards`]).
     card_format: Option<CardFormat>,
-    cards: std::sync::Arc<card_cache::CardCache>,
+    caches: std::sync::Arc<caches::Caches>,
     damage: std::sync::Arc<damage::DamageReports>,
     /// Runs while any handle lives.
     _monitor: std::sync::Arc<monitor::Monitor>,
-}
-
-/// How many questions match each filter, remembered between pages.
-///
-/// Counting is the one part of a page whose cost grows with the bank (it
-/// visits every match), so each filter is counted once. Questions only change
-/// when a bank is loaded, before the store opens; code that later writes
-/// questions must forget these counts in the same transaction's wake.
-#[derive(Debug, Clone, Default)]
-struct TotalSizes {
-    by_filter: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, u64>>>,
-}
-
-impl TotalSizes {
-    /// Distinct filters remembered before starting over: bounds memory
-    /// against callers cycling through endless filter combinations.
-    const CAPACITY: usize = 4096;
-
-    fn get(&self, filter_key: &[u8]) -> Option<u64> {
-        self.lock().get(filter_key).copied()
-    }
-
-    fn insert(&self, filter_key: Vec<u8>, total_size: u64) {
-        let mut by_filter = self.lock();
-        if by_filter.len() >= Self::CAPACITY {
-            by_filter.clear();
-        }
-        by_filter.insert(filter_key, total_size);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<u8>, u64>> {
-        // A panic while holding the lock leaves a valid map behind.
-        self.by_filter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }
 
 impl Store {
@@ -268,17 +298,29 @@ impl Store {
         let (health_sender, write_health) = watch::channel(WriteHealth::Healthy);
         let health_sender = std::sync::Arc::new(health_sender);
         let file = monitor::DatabaseFile::opened(path)?;
-        let monitor = monitor::spawn(file.clone(), health_sender.clone())?;
-        writer::spawn(connection, file, receiver, health_sender)?;
+        let caches = std::sync::Arc::new(caches::Caches::new());
+        let monitor = monitor::spawn(
+            file.clone(),
+            sqlite::open_watcher(path, &access)?,
+            caches.clone(),
+            health_sender.clone(),
+        )?;
+        writer::spawn(writer::Writer {
+            connection,
+            file,
+            card_format,
+            caches: caches.clone(),
+            jobs: receiver,
+            health: health_sender,
+        })?;
         Ok(Self {
             readers,
             writer: sender,
             write_health,
             page_token_key,
-            total_sizes: TotalSizes::default(),
             scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
             card_format,
-            cards: std::sync::Arc::new(card_cache::CardCache::new()),
+            caches,
             damage: std::sync::Arc::default(),
             _monitor: std::sync::Arc::new(monitor),
         })
@@ -323,13 +365,19 @@ impl Store {
     /// The card of the question with this id: [`Store::question`] for
     /// callers that may only see what a card shows, without decoding it.
     /// From memory when the card cache holds it.
-    /// A stored card that is not intact is `None`, and logged once: the
-    /// caller then serves the question from its columns.
+    /// A question whose stored card is missing (changed outside the server)
+    /// or not intact (logged once) gets one rendered from its columns.
+    /// `None` when the question does not exist or is deleted; `DataLoss`
+    /// when its row is damaged too.
     pub fn card(&self, question_id: &str) -> Result<Option<Card>, StoreError> {
         let format = self.require_cards()?;
-        self.cards.get_or_read(question_id, || {
-            read_card(&mut *self.readers.get()?, format, &self.damage, question_id)
-        })
+        card_of(
+            &mut *self.readers.get()?,
+            &self.caches,
+            format,
+            &self.damage,
+            question_id,
+        )
     }
 
     fn require_cards(&self) -> Result<CardFormat, StoreError> {
@@ -353,7 +401,7 @@ impl Store {
         limit: usize,
     ) -> Result<Page<Card>, StoreError> {
         let format = self.require_cards()?;
-        let cache = self.cards.clone();
+        let cache = self.caches.clone();
         let damage = self.damage.clone();
         self.page(
             filter,
@@ -386,7 +434,8 @@ impl Store {
         + 'static,
     ) -> Result<Page<U>, StoreError> {
         let filter_key = filter.canonical_bytes();
-        let known = self.total_sizes.get(&filter_key);
+        let known = self.caches.total_size(&filter_key);
+        let read_at = self.caches.epoch();
         let inline = known.is_some() && sqlite::is_index_range(&filter);
         let damage = self.damage.clone();
         let read_page = move |reader: &mut rusqlite::Connection| {
@@ -401,7 +450,7 @@ impl Store {
             return read_page(&mut *self.readers.get()?);
         }
         let readers = self.readers.clone();
-        let total_sizes = self.total_sizes.clone();
+        let caches = self.caches.clone();
         let span = tracing::Span::current();
         let turn = self
             .scan_turns
@@ -414,7 +463,7 @@ impl Store {
             let _entered = span.enter();
             let page = read_page(&mut *readers.get()?)?;
             if known.is_none() {
-                total_sizes.insert(filter_key, page.total_size);
+                caches.remember_total_size(read_at, filter_key, page.total_size);
             }
             Ok(page)
         })
@@ -439,6 +488,71 @@ impl Store {
             .instrument(tracing::Span::current())
             .await
             .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Makes `change` in one transaction of the writer (the question's row,
+    /// revision, tags and card), and forgets what it made stale before it
+    /// returns, so every later call reads it.
+    pub async fn change_question(
+        &self,
+        change: QuestionChange,
+    ) -> Result<Result<Changed, ChangeRefused>, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let job = writer::Job::ChangeQuestion {
+            change,
+            reply,
+            span: tracing::Span::current(),
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// A revision of a live question; `None` if either does not exist.
+    pub fn revision(&self, id: &str, revision: i64) -> Result<Option<Question>, StoreError> {
+        let reader = &mut *self.readers.get()?;
+        if self.question_state(reader, id)? != QuestionState::Live {
+            return Ok(None);
+        }
+        sqlite::revision(reader, id, revision)
+    }
+
+    /// Up to `limit` revisions of a question, live or deleted, newest first,
+    /// older than `before`; `None` if no question has this id.
+    pub fn revisions(
+        &self,
+        id: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Option<Vec<Question>>, StoreError> {
+        let reader = &mut *self.readers.get()?;
+        if self.question_state(reader, id)? == QuestionState::Absent {
+            return Ok(None);
+        }
+        sqlite::revisions(reader, id, before, limit).map(Some)
+    }
+
+    fn question_state(
+        &self,
+        reader: &mut rusqlite::Connection,
+        id: &str,
+    ) -> Result<QuestionState, StoreError> {
+        Ok(match sqlite::stored_question(reader, id)? {
+            sqlite::Stored::Absent => QuestionState::Absent,
+            sqlite::Stored::Live(_) => QuestionState::Live,
+            sqlite::Stored::Deleted(_) => QuestionState::Deleted,
+        })
+    }
+
+    /// The attempt recorded for this request id, with the answer key of the
+    /// revision it was graded against.
+    pub fn attempt_by_request_id(&self, request_id: &str) -> Result<Option<Attempt>, StoreError> {
+        sqlite::attempt_by_request_id(&*self.readers.get()?, request_id)
     }
 
     /// Attempts recorded for a question, oldest first. For tests and,
@@ -467,27 +581,15 @@ impl Store {
 /// end the listing.
 fn fill_cards(
     reader: &mut rusqlite::Connection,
-    cache: &card_cache::CardCache,
+    cache: &caches::Caches,
     format: CardFormat,
     damage: &damage::DamageReports,
     question_ids: Page<String>,
 ) -> Result<Page<Card>, StoreError> {
     let mut cards = Vec::with_capacity(question_ids.entries.len());
     for question_id in question_ids.entries {
-        if let Some(card) = cache.get_or_read(&question_id, || {
-            read_card(reader, format, damage, &question_id)
-        })? {
-            cards.push(card);
-            continue;
-        }
-        // No intact card: changed outside the server since it opened (which
-        // dropped its card), or the card is damaged. Rendered from the
-        // question as it is now, not cached.
-        match read_question(reader, damage, &question_id) {
-            Ok(Some(question)) => cards.push(Card {
-                rendered: (format.render)(&question).into(),
-                question_id: question.id,
-            }),
+        match card_of(reader, cache, format, damage, &question_id) {
+            Ok(Some(card)) => cards.push(card),
             // Deleted outside the server, with its tags left behind.
             Ok(None) => {}
             // Left out (and logged): one damaged question must not fail
@@ -500,6 +602,31 @@ fn fill_cards(
         entries: cards,
         next_after: question_ids.next_after,
         total_size: question_ids.total_size,
+    })
+}
+
+/// The card of a question: from `cache`, or its stored card read by id.
+/// Without an intact stored card (the question changed outside the server,
+/// which dropped it, or the card is damaged) it is rendered from the
+/// question as it is now. Either is then cached: a later change of the
+/// question, here or in another process, forgets it.
+fn card_of(
+    reader: &mut rusqlite::Connection,
+    cache: &caches::Caches,
+    format: CardFormat,
+    damage: &damage::DamageReports,
+    question_id: &str,
+) -> Result<Option<Card>, StoreError> {
+    cache.card_or_read(question_id, || {
+        if let Some(card) = read_card(reader, format, damage, question_id)? {
+            return Ok(Some(card));
+        }
+        Ok(
+            read_question(reader, damage, question_id)?.map(|question| Card {
+                rendered: (format.render)(&question).into(),
+                question_id: question.id,
+            }),
+        )
     })
 }
 
@@ -643,7 +770,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_question_changed_behind_the_server_s_back_gets_a_new_card_at_the_next_start() {
+    async fn a_question_changed_behind_the_server_s_back_loses_its_card_and_is_served_as_it_is_now()
+    {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("qbank.db");
         let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
@@ -669,7 +797,9 @@ mod tests {
         let reopened = Store::open_with(&path, &[], &settings(render_stem, 1)).expect("reopen");
         let card = reopened.card("llm-001").expect("read").expect("a card");
 
-        assert_eq!(left_behind, (false, false));
+        // The card is gone, while the stored cards of the others still vouch.
+        assert_eq!(left_behind, (false, true));
+        assert!(reopened.has_cards());
         assert_eq!(card.rendered, &b"changed"[..]);
     }
 

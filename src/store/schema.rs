@@ -16,6 +16,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../migrations/0004_cards_follow_questions.sql"
     )),
     M::up(include_str!("../../migrations/0005_opaque_attempt_ids.sql")),
+    M::up(include_str!(
+        "../../migrations/0006_revisions_and_soft_delete.sql"
+    )),
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -9,8 +9,11 @@ use rusqlite::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Page, Recorded, StoreError, from_unix_micros, to_unix_micros};
+use super::{
+    Changed, Page, QuestionChange, Recorded, StoreError, from_unix_micros, to_unix_micros,
+};
 use crate::domain::{
+    authoring::{ChangeRefused, check_revision},
     card::{Card, CardFormat},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
@@ -401,10 +404,8 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|error| StoreError::Internal(error.into()))
 }
 
-/// Stores a question and its tags. Its card follows when the store opens
-/// ([`prepare_cards`]); code that writes questions while serving must also
-/// write their cards in the same transaction, and forget cached counts.
-fn insert_question(connection: &Connection, question: &Question) -> Result<(), StoreError> {
+/// The JSON a question's choices are stored as.
+fn choices_json(question: &Question) -> Result<String, StoreError> {
     let choices: Vec<StoredChoice> = question
         .choices
         .iter()
@@ -413,6 +414,16 @@ fn insert_question(connection: &Connection, question: &Question) -> Result<(), S
             text: choice.text.clone(),
         })
         .collect();
+    to_json(&choices)
+}
+
+/// Stores a new question: its current row, its first revision and its tags.
+/// Its card follows when the store opens ([`prepare_cards`]), or from the
+/// writer's change, which writes it in the same transaction.
+pub(super) fn insert_question(
+    connection: &Connection,
+    question: &Question,
+) -> Result<(), StoreError> {
     connection
         .prepare_cached(
             "INSERT INTO questions (id, type, stem, choices, correct_choice_keys, explanation,
@@ -423,7 +434,7 @@ fn insert_question(connection: &Connection, question: &Question) -> Result<(), S
             question.id,
             question.question_type.as_str(),
             question.stem,
-            to_json(&choices)?,
+            choices_json(question)?,
             to_json(&question.answer.correct_choice_keys)?,
             question.answer.explanation,
             question.difficulty.as_str(),
@@ -434,6 +445,203 @@ fn insert_question(connection: &Connection, question: &Question) -> Result<(), S
             to_unix_micros(question.create_time),
             to_unix_micros(question.update_time),
         ])?;
+    insert_revision(connection, question)?;
+    insert_tags(connection, question)
+}
+
+/// Writes `question` as its current row (whose id exists) and its new
+/// revision, and replaces its tags.
+pub(super) fn update_question(
+    connection: &Connection,
+    question: &Question,
+) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "UPDATE questions SET type = ?2, stem = ?3, choices = ?4, correct_choice_keys = ?5,
+                 explanation = ?6, difficulty = ?7, category = ?8, tags = ?9, language = ?10,
+                 revision = ?11, update_time = ?12
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            question.id,
+            question.question_type.as_str(),
+            question.stem,
+            choices_json(question)?,
+            to_json(&question.answer.correct_choice_keys)?,
+            question.answer.explanation,
+            question.difficulty.as_str(),
+            question.category,
+            to_json(&question.tags)?,
+            question.language,
+            question.revision,
+            to_unix_micros(question.update_time),
+        ])?;
+    insert_revision(connection, question)?;
+    delete_tags(connection, &question.id)?;
+    insert_tags(connection, question)
+}
+
+/// Makes `change` inside the writer's transaction; the checks come before
+/// any write, so a refused change writes nothing. A change that writes the
+/// question writes its card too (when there is a card format).
+pub(super) fn change_question(
+    connection: &Connection,
+    change: QuestionChange,
+    card_format: Option<CardFormat>,
+) -> Result<Result<Changed, ChangeRefused>, StoreError> {
+    let write_card_of = |question: &Question| match card_format {
+        Some(format) => write_card(
+            connection,
+            &Card {
+                question_id: question.id.clone(),
+                rendered: (format.render)(question).into(),
+            },
+        ),
+        None => Ok(()),
+    };
+    let stored = stored_question(connection, change.question_id())?;
+    let changed = match (change, stored) {
+        (QuestionChange::Create(question), Stored::Absent) => {
+            insert_question(connection, &question)?;
+            write_card_of(&question)?;
+            Changed::Written(question)
+        }
+        (QuestionChange::Create(question), _) => {
+            return Ok(Err(ChangeRefused::AlreadyExists(question.id)));
+        }
+        (
+            QuestionChange::Update {
+                id,
+                expected_revision,
+                edit,
+                now,
+            },
+            Stored::Live(current),
+        ) => {
+            if let Err(refused) = check_revision(&id, expected_revision, current.revision) {
+                return Ok(Err(refused));
+            }
+            match edit.apply(&current, now) {
+                Err(invalid) => return Ok(Err(ChangeRefused::Invalid(invalid))),
+                Ok(None) => Changed::Unchanged(current),
+                Ok(Some(edited)) => {
+                    update_question(connection, &edited)?;
+                    write_card_of(&edited)?;
+                    Changed::Written(edited)
+                }
+            }
+        }
+        (
+            QuestionChange::Delete {
+                id,
+                expected_revision,
+                now,
+            },
+            Stored::Live(current),
+        ) => {
+            if let Err(refused) = check_revision(&id, expected_revision, current.revision) {
+                return Ok(Err(refused));
+            }
+            mark_deleted(connection, &id, now)?;
+            Changed::Deleted
+        }
+        (QuestionChange::Undelete { .. }, Stored::Deleted(question)) => {
+            mark_undeleted(connection, &question)?;
+            write_card_of(&question)?;
+            Changed::Written(question)
+        }
+        (QuestionChange::Undelete { id }, Stored::Live(_)) => {
+            return Ok(Err(ChangeRefused::NotDeleted(id)));
+        }
+        (change, _) => {
+            return Ok(Err(ChangeRefused::NotFound(
+                change.question_id().to_owned(),
+            )));
+        }
+    };
+    Ok(Ok(changed))
+}
+
+/// How often the bank's questions changed, by any process (migration 0006).
+pub(super) fn bank_generation(connection: &Connection) -> Result<i64, StoreError> {
+    let generation = connection
+        .prepare_cached("SELECT generation FROM bank_generation")?
+        .query_row([], |row| row.get(0))?;
+    Ok(generation)
+}
+
+/// SQLite's count of commits by other connections, as this one sees it.
+pub(super) fn data_version(connection: &Connection) -> Result<i64, StoreError> {
+    Ok(connection.pragma_query_value(None, "data_version", |row| row.get(0))?)
+}
+
+/// The monitor's own read connection: `data_version` counts commits by
+/// other connections as one connection sees them, so it needs one of its
+/// own.
+pub(super) fn open_watcher(path: &Path, access: &Access) -> Result<Connection, StoreError> {
+    let connection = match access {
+        Access::ReadWrite => Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?,
+        Access::ReadOnly { uri } => Connection::open_with_flags(uri, read_only_flags())?,
+    };
+    connection.pragma_update(None, "query_only", "ON")?;
+    Ok(connection)
+}
+
+/// Hides a question (soft delete): its tag rows and card go, so no listing
+/// walks it; its row, revisions and attempts stay.
+pub(super) fn mark_deleted(
+    connection: &Connection,
+    question_id: &str,
+    delete_time: std::time::SystemTime,
+) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("UPDATE questions SET delete_time = ?2 WHERE id = ?1")?
+        .execute(params![question_id, to_unix_micros(delete_time)])?;
+    delete_tags(connection, question_id)?;
+    delete_card(connection, question_id)
+}
+
+/// Shows a deleted question again, as it was.
+pub(super) fn mark_undeleted(
+    connection: &Connection,
+    question: &Question,
+) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("UPDATE questions SET delete_time = NULL WHERE id = ?1")?
+        .execute([&question.id])?;
+    insert_tags(connection, question)
+}
+
+fn insert_revision(connection: &Connection, question: &Question) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO question_revisions (question_id, revision, type, stem, choices,
+                 correct_choice_keys, explanation, difficulty, category, tags, language,
+                 create_time, update_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            question.id,
+            question.revision,
+            question.question_type.as_str(),
+            question.stem,
+            choices_json(question)?,
+            to_json(&question.answer.correct_choice_keys)?,
+            question.answer.explanation,
+            question.difficulty.as_str(),
+            question.category,
+            to_json(&question.tags)?,
+            question.language,
+            to_unix_micros(question.create_time),
+            to_unix_micros(question.update_time),
+        ])?;
+    Ok(())
+}
+
+fn insert_tags(connection: &Connection, question: &Question) -> Result<(), StoreError> {
     let mut insert_tag = connection.prepare_cached(
         "INSERT INTO question_tags (tag, question_id, category) VALUES (?1, ?2, ?3)",
     )?;
@@ -443,9 +651,39 @@ fn insert_question(connection: &Connection, question: &Question) -> Result<(), S
     Ok(())
 }
 
+fn delete_tags(connection: &Connection, question_id: &str) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("DELETE FROM question_tags WHERE question_id = ?1")?
+        .execute([question_id])?;
+    Ok(())
+}
+
+fn delete_card(connection: &Connection, question_id: &str) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("DELETE FROM question_cards WHERE question_id = ?1")?
+        .execute([question_id])?;
+    Ok(())
+}
+
+/// Stores `card` as the card of its question, replacing any other.
+pub(super) fn write_card(connection: &Connection, card: &Card) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO question_cards (question_id, card) VALUES (?1, ?2)
+             ON CONFLICT (question_id) DO UPDATE SET card = excluded.card",
+        )?
+        .execute(params![card.question_id, card.rendered.as_ref()])?;
+    Ok(())
+}
+
 const QUESTION_COLUMNS: &str = "q.id, q.type, q.stem, q.choices, q.correct_choice_keys, \
      q.explanation, q.difficulty, q.category, q.tags, q.language, q.revision, q.create_time, \
      q.update_time";
+/// A revision's columns, in the order of [`QUESTION_COLUMNS`], so
+/// [`question_from_row`] reads both.
+const REVISION_COLUMNS: &str = "r.question_id, r.type, r.stem, r.choices, \
+     r.correct_choice_keys, r.explanation, r.difficulty, r.category, r.tags, r.language, \
+     r.revision, r.create_time, r.update_time";
 
 /// Reads a JSON column. A value that does not decode means the row was not
 /// written by this code: report it as a conversion failure, not a panic.
@@ -505,11 +743,80 @@ pub(super) fn question(
 ) -> Result<Option<Question>, StoreError> {
     let question = connection
         .prepare_cached(&format!(
-            "SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.id = ?1"
+            "SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.id = ?1 AND q.delete_time IS NULL"
         ))?
         .query_row([id], question_from_row)
         .optional()?;
     Ok(question)
+}
+
+/// What the store holds of a question id, deleted questions included.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Stored {
+    /// Never created.
+    Absent,
+    /// Created, and live.
+    Live(Question),
+    /// Created, then deleted.
+    Deleted(Question),
+}
+
+/// The question with this id, live or deleted.
+pub(super) fn stored_question(connection: &Connection, id: &str) -> Result<Stored, StoreError> {
+    let found = connection
+        .prepare_cached(&format!(
+            "SELECT {QUESTION_COLUMNS}, q.delete_time IS NOT NULL FROM questions q WHERE q.id = ?1"
+        ))?
+        .query_row([id], |row| {
+            Ok((question_from_row(row)?, row.get::<_, bool>(13)?))
+        })
+        .optional()?;
+    Ok(match found {
+        None => Stored::Absent,
+        Some((question, false)) => Stored::Live(question),
+        Some((question, true)) => Stored::Deleted(question),
+    })
+}
+
+/// One revision of a question, deleted or not.
+pub(super) fn revision(
+    connection: &Connection,
+    question_id: &str,
+    revision: i64,
+) -> Result<Option<Question>, StoreError> {
+    let question = connection
+        .prepare_cached(&format!(
+            "SELECT {REVISION_COLUMNS} FROM question_revisions r
+             WHERE r.question_id = ?1 AND r.revision = ?2"
+        ))?
+        .query_row(params![question_id, revision], question_from_row)
+        .optional()?;
+    Ok(question)
+}
+
+/// Up to `limit` revisions of a question, newest first, below `before`.
+pub(super) fn revisions(
+    connection: &Connection,
+    question_id: &str,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Question>, StoreError> {
+    let revisions = connection
+        .prepare_cached(&format!(
+            "SELECT {REVISION_COLUMNS} FROM question_revisions r
+             WHERE r.question_id = ?1 AND r.revision < ?2
+             ORDER BY r.revision DESC LIMIT ?3"
+        ))?
+        .query_map(
+            params![
+                question_id,
+                before.unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            question_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(revisions)
 }
 
 /// What a listing reads for each matching question.
@@ -613,7 +920,9 @@ impl ListingQuery {
             None => {
                 let mut query = Self {
                     from: "questions q",
-                    conditions: Vec::new(),
+                    // A tag listing needs no such check: a deleted question
+                    // has no tag rows.
+                    conditions: vec!["q.delete_time IS NULL".to_owned()],
                     values: Vec::new(),
                     order_key: "q.id",
                 };
@@ -756,8 +1065,13 @@ pub(super) fn list<T>(
     Ok((page, damaged))
 }
 
-const ATTEMPT_COLUMNS: &str = "id, question_id, question_revision, choice_keys, correct, score, \
-     correct_choice_keys, explanation, respondent_id, request_id, submit_time, public_id";
+/// An attempt with the answer key and explanation of the revision it was
+/// graded against.
+const ATTEMPT_COLUMNS: &str = "a.id, a.question_id, a.question_revision, a.choice_keys, \
+     a.correct, a.score, r.correct_choice_keys, r.explanation, a.respondent_id, a.request_id, \
+     a.submit_time, a.public_id";
+const ATTEMPTS_WITH_REVISIONS: &str = "attempts a JOIN question_revisions r \
+     ON r.question_id = a.question_id AND r.revision = a.question_revision";
 
 /// An attempt's id as clients see it: its UUIDv7, or for attempts recorded
 /// before migration 0005, the decimal row id they were given then.
@@ -800,11 +1114,25 @@ pub(super) fn attempts_for_question(
 ) -> Result<Vec<Attempt>, StoreError> {
     let attempts = connection
         .prepare_cached(&format!(
-            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE question_id = ?1 ORDER BY id"
+            "SELECT {ATTEMPT_COLUMNS} FROM {ATTEMPTS_WITH_REVISIONS}
+             WHERE a.question_id = ?1 ORDER BY a.id"
         ))?
         .query_map([question_id], attempt_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(attempts)
+}
+
+pub(super) fn attempt_by_request_id(
+    connection: &Connection,
+    request_id: &str,
+) -> Result<Option<Attempt>, StoreError> {
+    let attempt = connection
+        .prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM {ATTEMPTS_WITH_REVISIONS} WHERE a.request_id = ?1"
+        ))?
+        .query_row([request_id], attempt_from_row)
+        .optional()?;
+    Ok(attempt)
 }
 
 /// Records `answer` unless an attempt with its request id exists. Runs inside
@@ -823,9 +1151,8 @@ pub(super) fn record_attempt(
     let inserted: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
-                 correct_choice_keys, explanation, respondent_id, request_id, submit_time,
-                 public_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 respondent_id, request_id, submit_time, public_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (request_id) DO NOTHING
              RETURNING id",
         )?
@@ -836,8 +1163,6 @@ pub(super) fn record_attempt(
                 to_json(&answer.choice_keys)?,
                 answer.correct,
                 answer.score,
-                to_json(&answer.correct_choice_keys)?,
-                answer.explanation,
                 answer.respondent_id,
                 answer.request_id,
                 to_unix_micros(answer.submit_time),
@@ -847,11 +1172,15 @@ pub(super) fn record_attempt(
         )
         .optional()?;
     if inserted.is_none() {
-        let existing = connection
-            .prepare_cached(&format!(
-                "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE request_id = ?1"
-            ))?
-            .query_row([&answer.request_id], attempt_from_row)?;
+        let existing = answer
+            .request_id
+            .as_deref()
+            .map(|request_id| attempt_by_request_id(connection, request_id))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| {
+                StoreError::Internal("an attempt conflicted, but none has its request id".into())
+            })?;
         return Ok(Recorded::Existing(existing));
     }
     Ok(Recorded::New(Attempt {

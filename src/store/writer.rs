@@ -12,11 +12,20 @@ use std::sync::Arc;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{BoxError, Recorded, StoreError, WriteHealth, monitor::DatabaseFile, sqlite};
-use crate::{domain::submission::GradedAnswer, error::error_chain};
+use super::{
+    BoxError, Changed, QuestionChange, Recorded, StoreError, WriteHealth, caches::Caches,
+    monitor::DatabaseFile, sqlite,
+};
+use crate::{
+    domain::{authoring::ChangeRefused, card::CardFormat, submission::GradedAnswer},
+    error::error_chain,
+};
 
 /// Bounds the latency one commit adds to the first job of a batch.
 const MAX_BATCH: usize = 256;
+
+/// What a question change answers.
+pub(super) type ChangeOutcome = Result<Result<Changed, ChangeRefused>, StoreError>;
 
 /// Work for the writer.
 #[derive(Debug)]
@@ -28,105 +37,166 @@ pub(super) enum Job {
         /// The caller's span, so the writer's log lines name the call.
         span: tracing::Span,
     },
+    /// Change a question (see [`sqlite::change_question`]).
+    ChangeQuestion {
+        change: QuestionChange,
+        reply: oneshot::Sender<ChangeOutcome>,
+        span: tracing::Span,
+    },
+}
+
+impl Job {
+    fn span(&self) -> &tracing::Span {
+        match self {
+            Self::RecordAttempt { span, .. } | Self::ChangeQuestion { span, .. } => span,
+        }
+    }
+}
+
+/// A job's outcome, before its caller is answered.
+enum Done {
+    Recorded(Result<Recorded, StoreError>),
+    /// With the bank generation before and after, for the caches.
+    Changed(ChangeOutcome, (i64, i64)),
+}
+
+impl Done {
+    fn failed(&self) -> Option<&StoreError> {
+        match self {
+            Self::Recorded(Err(error)) | Self::Changed(Err(error), _) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// What the writer thread owns.
+pub(super) struct Writer {
+    pub(super) connection: Connection,
+    pub(super) file: DatabaseFile,
+    /// How to render the card a change writes; `None` writes no cards.
+    pub(super) card_format: Option<CardFormat>,
+    pub(super) caches: Arc<Caches>,
+    pub(super) jobs: mpsc::Receiver<Job>,
+    pub(super) health: Arc<watch::Sender<WriteHealth>>,
 }
 
 /// Starts the writer thread. It stops when every [`super::Store`] handle is gone.
-pub(super) fn spawn(
-    connection: Connection,
-    file: DatabaseFile,
-    jobs: mpsc::Receiver<Job>,
-    health: Arc<watch::Sender<WriteHealth>>,
-) -> Result<(), StoreError> {
+pub(super) fn spawn(writer: Writer) -> Result<(), StoreError> {
     std::thread::Builder::new()
         .name("qbank-writer".into())
-        .spawn(move || run(connection, &file, jobs, &health))
+        .spawn(move || writer.run())
         .map(drop)
         .map_err(|error| StoreError::Internal(error.into()))
 }
 
-fn run(
-    mut connection: Connection,
-    file: &DatabaseFile,
-    mut jobs: mpsc::Receiver<Job>,
-    health: &watch::Sender<WriteHealth>,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = jobs.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+impl Writer {
+    fn run(mut self) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = self.jobs.blocking_recv() {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match self.jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let outcome = self.commit_batch(&mut batch);
+            self.health.send_if_modified(|current| {
+                let changed = *current != outcome;
+                *current = outcome;
+                changed
+            });
+        }
+    }
+
+    /// Runs and answers one batch, returning whether storage let it write.
+    fn commit_batch(&mut self, batch: &mut Vec<Job>) -> WriteHealth {
+        let outcomes = match self.file.check().and_then(|()| self.run_batch(batch)) {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                // Nothing of the batch is stored: every caller gets the error.
+                tracing::error!(error = %error_chain(&error), jobs = batch.len(), "write batch failed");
+                let shared = Arc::new(error);
+                batch
+                    .iter()
+                    .map(|job| match job {
+                        Job::RecordAttempt { .. } => Done::Recorded(Err(for_each_caller(&shared))),
+                        Job::ChangeQuestion { .. } => {
+                            Done::Changed(Err(for_each_caller(&shared)), (0, 0))
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let storage_failed = outcomes
+            .iter()
+            .any(|outcome| outcome.failed().is_some_and(StoreError::is_storage_fault));
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            // The caller may have gone (deadline, cancelled): what was
+            // written stays, and a retry finds it.
+            match (job, outcome) {
+                (Job::RecordAttempt { reply, .. }, Done::Recorded(outcome)) => {
+                    let _ = reply.send(outcome);
+                }
+                (Job::ChangeQuestion { change, reply, .. }, Done::Changed(outcome, generation)) => {
+                    // Committed: what it made stale is forgotten before the
+                    // caller hears of it, so its next read sees the change.
+                    if matches!(outcome, Ok(Ok(Changed::Written(_) | Changed::Deleted))) {
+                        self.caches
+                            .forget_changed(&[change.question_id().to_owned()], generation);
+                    }
+                    let _ = reply.send(outcome);
+                }
+                // Outcomes are made job by job, in order; a mismatch would be
+                // a bug, and its caller then hears that the writer stopped.
+                _ => tracing::error!("a write's outcome does not match its job"),
             }
         }
-        let outcome = commit_batch(&mut connection, file, &mut batch);
-        health.send_if_modified(|current| {
-            let changed = *current != outcome;
-            *current = outcome;
-            changed
-        });
-    }
-}
-
-/// Runs and answers one batch, returning whether storage let it write.
-fn commit_batch(
-    connection: &mut Connection,
-    file: &DatabaseFile,
-    batch: &mut Vec<Job>,
-) -> WriteHealth {
-    let outcomes = match file.check().and_then(|()| run_batch(connection, batch)) {
-        Ok(outcomes) => outcomes,
-        Err(error) => {
-            // Nothing of the batch is stored: every caller gets the error.
-            tracing::error!(error = %error_chain(&error), jobs = batch.len(), "write batch failed");
-            let shared = Arc::new(error);
-            batch
-                .iter()
-                .map(|_| Err(for_each_caller(&shared)))
-                .collect()
+        if storage_failed {
+            WriteHealth::Failing
+        } else {
+            WriteHealth::Healthy
         }
-    };
-    let storage_failed = outcomes
-        .iter()
-        .any(|outcome| outcome.as_ref().is_err_and(StoreError::is_storage_fault));
-    for (job, outcome) in batch.drain(..).zip(outcomes) {
-        let Job::RecordAttempt { reply, .. } = job;
-        // The caller may have gone (deadline, cancelled): the attempt is
-        // stored regardless, and a retry with its request id finds it.
-        let _ = reply.send(outcome);
     }
-    if storage_failed {
-        WriteHealth::Failing
-    } else {
-        WriteHealth::Healthy
-    }
-}
 
-/// Runs the batch in one transaction. `Err` means the transaction did not
-/// commit; `Ok` holds each job's own outcome.
-fn run_batch(
-    connection: &mut Connection,
-    batch: &[Job],
-) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch {
-        let Job::RecordAttempt { answer, span, .. } = job;
-        let _entered = span.enter();
-        // A savepoint per job, so one failing job leaves the others intact.
-        // Cached statements: rusqlite's savepoint() would re-parse its SQL
-        // for every job.
-        transaction.prepare_cached("SAVEPOINT job")?.execute([])?;
-        let outcome = sqlite::record_attempt(&transaction, answer.clone());
-        if let Err(error) = &outcome {
-            tracing::error!(error = %error_chain(error), "recording an attempt failed");
-            transaction.prepare_cached("ROLLBACK TO job")?.execute([])?;
+    /// Runs the batch in one transaction. `Err` means the transaction did not
+    /// commit; `Ok` holds each job's own outcome.
+    fn run_batch(&mut self, batch: &[Job]) -> Result<Vec<Done>, StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for job in batch {
+            let _entered = job.span().enter();
+            // A savepoint per job, so one failing job leaves the others intact.
+            // Cached statements: rusqlite's savepoint() would re-parse its SQL
+            // for every job.
+            transaction.prepare_cached("SAVEPOINT job")?.execute([])?;
+            let done = match job {
+                Job::RecordAttempt { answer, .. } => {
+                    Done::Recorded(sqlite::record_attempt(&transaction, answer.clone()))
+                }
+                Job::ChangeQuestion { change, .. } => {
+                    let before = sqlite::bank_generation(&transaction)?;
+                    let outcome =
+                        sqlite::change_question(&transaction, change.clone(), self.card_format);
+                    let after = sqlite::bank_generation(&transaction)?;
+                    Done::Changed(outcome, (before, after))
+                }
+            };
+            let refused = matches!(done, Done::Changed(Ok(Err(_)), _));
+            if let Some(error) = done.failed() {
+                tracing::error!(error = %error_chain(error), "a write failed");
+            }
+            if refused || done.failed().is_some() {
+                transaction.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            }
+            transaction.prepare_cached("RELEASE job")?.execute([])?;
+            outcomes.push(done);
         }
-        transaction.prepare_cached("RELEASE job")?.execute([])?;
-        outcomes.push(outcome);
+        transaction.commit()?;
+        Ok(outcomes)
     }
-    transaction.commit()?;
-    Ok(outcomes)
 }
 
 /// A copy of the batch's error for one caller, of the same kind, so each

@@ -49,6 +49,7 @@ fn normal_call(addr: &str, deadline: Duration) -> Result<pb::Question, String> {
                 .get_question(pb::GetQuestionRequest {
                     id: "llm-001".into(),
                     view: 0,
+                    revision: 0,
                 })
                 .await
                 .map(tonic::Response::into_inner)

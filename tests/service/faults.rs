@@ -431,6 +431,7 @@ fn damage_is_logged_once_per_question_however_often_it_is_met() {
                 .get_question(qbank::pb::GetQuestionRequest {
                     id: "llm-001".into(),
                     view: 0,
+                    revision: 0,
                 })
                 .await
                 .expect("served from the columns");

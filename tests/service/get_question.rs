@@ -12,6 +12,7 @@ fn get_request(id: &str, view: pb::QuestionView) -> pb::GetQuestionRequest {
     pb::GetQuestionRequest {
         id: id.into(),
         view: view.into(),
+        revision: 0,
     }
 }
 
@@ -97,6 +98,7 @@ async fn an_unknown_view_value_is_invalid_argument() {
         .get_question(pb::GetQuestionRequest {
             id: "llm-001".into(),
             view: 7,
+            revision: 0,
         })
         .await;
 

@@ -115,6 +115,7 @@ async fn grpc_web_over_http1_gets_a_question() {
         &pb::GetQuestionRequest {
             id: "llm-001".into(),
             view: pb::QuestionView::Basic.into(),
+            revision: 0,
         },
     )
     .await;
@@ -147,6 +148,7 @@ async fn grpc_web_reports_an_unknown_question_as_not_found() {
         &pb::GetQuestionRequest {
             id: "no-such-question".into(),
             view: pb::QuestionView::Basic.into(),
+            revision: 0,
         },
     )
     .await;
@@ -216,6 +218,7 @@ async fn an_allowed_origin_passes_the_preflight_and_can_read_the_status() {
         &pb::GetQuestionRequest {
             id: "no-such-question".into(),
             view: pb::QuestionView::Basic.into(),
+            revision: 0,
         },
         &[("origin", PAGE_ORIGIN)],
     )

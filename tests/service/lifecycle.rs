@@ -144,6 +144,7 @@ async fn the_binary_logs_each_call_and_exits_cleanly_on_sigterm() {
         .get_question(pb::GetQuestionRequest {
             id: "nope".into(),
             view: 0,
+            revision: 0,
         })
         .await;
     assert_eq!(
@@ -278,6 +279,7 @@ async fn the_admin_token_never_appears_in_logs_even_at_trace_level() {
             pb::GetQuestionRequest {
                 id: "llm-001".into(),
                 view: pb::QuestionView::Full.into(),
+                revision: 0,
             },
             token,
         );

@@ -38,6 +38,7 @@ async fn metadata_over_the_header_list_limit_is_refused() {
     let mut request = tonic::Request::new(pb::GetQuestionRequest {
         id: "llm-001".into(),
         view: 0,
+        revision: 0,
     });
     request
         .metadata_mut()
@@ -206,6 +207,7 @@ async fn a_connection_may_not_open_more_streams_than_allowed() {
     let mut request = tonic::Request::new(pb::GetQuestionRequest {
         id: "llm-001".into(),
         view: 0,
+        revision: 0,
     });
     request.set_timeout(Duration::from_millis(300));
     let waited = same_connection.get_question(request).await;
@@ -217,6 +219,7 @@ async fn a_connection_may_not_open_more_streams_than_allowed() {
         .get_question(pb::GetQuestionRequest {
             id: "llm-001".into(),
             view: 0,
+            revision: 0,
         })
         .await
         .expect("another connection is not limited");

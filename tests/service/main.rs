@@ -8,6 +8,7 @@
 mod http1;
 mod support;
 
+mod authoring;
 mod bundled_bank;
 mod connections;
 mod crash_safety;

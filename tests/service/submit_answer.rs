@@ -285,8 +285,8 @@ async fn an_attempt_recorded_before_uuids_keeps_its_decimal_id_on_retry() {
         .expect("open")
         .query_row(
             "INSERT INTO attempts (question_id, question_revision, choice_keys, correct, score,
-                 correct_choice_keys, explanation, respondent_id, request_id, submit_time)
-             VALUES ('llm-005', 1, '[\"B\"]', 1, 1.0, '[\"B\"]', 'why', NULL, 'legacy-1', 0)
+                 respondent_id, request_id, submit_time)
+             VALUES ('llm-005', 1, '[\"B\"]', 1, 1.0, NULL, 'legacy-1', 0)
              RETURNING id",
             [],
             |row| row.get(0),

@@ -186,6 +186,7 @@ impl TestApp {
             .get_question(pb::GetQuestionRequest {
                 id: id.into(),
                 view: pb::QuestionView::Basic.into(),
+                revision: 0,
             })
             .await
             .map(tonic::Response::into_inner)
@@ -199,6 +200,7 @@ impl TestApp {
                 pb::GetQuestionRequest {
                     id: id.into(),
                     view: pb::QuestionView::Full.into(),
+                    revision: 0,
                 },
                 ADMIN_TOKEN,
             ))

@@ -108,6 +108,7 @@ fn get_request() -> pb::GetQuestionRequest {
     pb::GetQuestionRequest {
         id: "llm-001".into(),
         view: 0,
+        revision: 0,
     }
 }
 

@@ -1,0 +1,146 @@
+//! What the store keeps in memory about the bank's questions (their cards,
+//! and the count of each filter listed), and how it is kept from going
+//! stale.
+//!
+//! Every question change forgets what it touched before its writer answers,
+//! so a caller reads its own writes. A read that began before such a change
+//! may still hold the old value after it: a value is therefore cached only
+//! if no change was forgotten between the read's start and its insert (the
+//! `epoch`, under one lock with the forgetting). Changes made by another
+//! process move the database's bank generation (migration 0006), which the
+//! monitor polls: a move the writer did not make forgets everything.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, MutexGuard, PoisonError},
+};
+
+use super::{StoreError, card_cache::CardCache};
+use crate::domain::card::Card;
+
+/// Distinct filters whose count is remembered before starting over: bounds
+/// memory against callers cycling through endless filter combinations.
+const TOTAL_SIZES_CAPACITY: usize = 4096;
+
+/// The store's caches; shared by every handle, the writer and the monitor.
+#[derive(Debug)]
+pub(super) struct Caches {
+    cards: CardCache,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Moves whenever something is forgotten.
+    epoch: u64,
+    /// The database's bank generation as last seen by this process: the
+    /// writer's own changes, or the monitor's forgetting.
+    bank_generation: Option<i64>,
+    /// How many questions match each filter (its canonical bytes).
+    total_sizes: HashMap<Vec<u8>, u64>,
+}
+
+/// Where a read began, so what it read is cached only if still current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Epoch(u64);
+
+impl Caches {
+    pub(super) fn new() -> Self {
+        Self {
+            cards: CardCache::new(),
+            state: Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves valid caches behind.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current epoch, taken before a read of the database.
+    pub(super) fn epoch(&self) -> Epoch {
+        Epoch(self.state().epoch)
+    }
+
+    /// The count remembered for a filter.
+    pub(super) fn total_size(&self, filter_key: &[u8]) -> Option<u64> {
+        self.state().total_sizes.get(filter_key).copied()
+    }
+
+    /// Remembers a count read since `read_at`, unless something changed
+    /// since.
+    pub(super) fn remember_total_size(&self, read_at: Epoch, filter_key: Vec<u8>, total: u64) {
+        let mut state = self.state();
+        if state.epoch != read_at.0 {
+            return;
+        }
+        if state.total_sizes.len() >= TOTAL_SIZES_CAPACITY {
+            state.total_sizes.clear();
+        }
+        state.total_sizes.insert(filter_key, total);
+    }
+
+    /// The card of this question: from memory, or from `read` (then kept if
+    /// nothing changed while it read).
+    pub(super) fn card_or_read(
+        &self,
+        question_id: &str,
+        read: impl FnOnce() -> Result<Option<Card>, StoreError>,
+    ) -> Result<Option<Card>, StoreError> {
+        if let Some(card) = self.cards.get(question_id) {
+            return Ok(Some(card));
+        }
+        let read_at = self.epoch();
+        let card = read()?;
+        if let Some(card) = &card {
+            let state = self.state();
+            if state.epoch == read_at.0 {
+                self.cards.insert(card);
+            }
+        }
+        Ok(card)
+    }
+
+    /// Forgets what a change to these questions made stale, once it is
+    /// committed; `generation` is the bank generation before and after the
+    /// change, read in its transaction. A generation that moved before the
+    /// change without this process seeing it was another process's change:
+    /// everything is forgotten then.
+    pub(super) fn forget_changed(&self, question_ids: &[String], generation: (i64, i64)) {
+        let mut state = self.state();
+        state.epoch += 1;
+        state.total_sizes.clear();
+        if state
+            .bank_generation
+            .is_some_and(|seen| seen != generation.0)
+        {
+            self.cards.clear();
+        } else {
+            for question_id in question_ids {
+                self.cards.remove(question_id);
+            }
+        }
+        state.bank_generation = Some(generation.1);
+    }
+
+    /// The monitor saw the bank generation at `generation`: if this process
+    /// did not make it so, forget everything. Whether it forgot.
+    pub(super) fn observe_generation(&self, generation: i64) -> bool {
+        let mut state = self.state();
+        match state.bank_generation {
+            Some(seen) if seen == generation => false,
+            // The first look only sets where the process starts.
+            None => {
+                state.bank_generation = Some(generation);
+                false
+            }
+            Some(_) => {
+                state.epoch += 1;
+                state.total_sizes.clear();
+                self.cards.clear();
+                state.bank_generation = Some(generation);
+                true
+            }
+        }
+    }
+}
