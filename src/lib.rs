@@ -16,9 +16,10 @@
 //!   [`api::panic_guard`] contains a panicking handler to its call, and
 //!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
 //! - [`domain`]: the rules. Questions and their validation, grading, filters
-//!   and signed page tokens, the bank-file format, cards (questions rendered
-//!   once for listings), and [`domain::bank::Bank`], which ties them to
-//!   storage.
+//!   and signed page tokens, the bank-file format, the GIFT and Aiken formats
+//!   other quiz tools write ([`domain::bank_formats`]), cards (questions
+//!   rendered once for listings), and [`domain::bank::Bank`], which ties them
+//!   to storage.
 //! - [`store`]: SQLite, the only module with SQL: a read pool, one writer
 //!   thread with group commit, and the embedded migrations.
 //! - [`error`]: the one error type and its one mapping to `tonic::Status`.

@@ -4,6 +4,7 @@
 pub mod authoring;
 pub mod bank;
 pub mod bank_file;
+pub mod bank_formats;
 pub mod card;
 pub mod grading;
 pub mod limits;
