@@ -51,13 +51,6 @@ fn question_bank_server(
         .name(SERVICE)
         .package(PACKAGE);
     for method in &contract.method {
-        if method.client_streaming() || method.server_streaming() {
-            return Err(format!(
-                "{} streams: build.rs only generates unary methods",
-                method.name()
-            )
-            .into());
-        }
         let (output_type, codec) = match method.name() {
             "ListQuestions" => (
                 "crate::api::wire::ListQuestionsReply".to_owned(),
@@ -69,15 +62,19 @@ fn question_bank_server(
             ),
             _ => (rust_type(method.output_type())?, PROST_CODEC),
         };
-        service = service.method(
-            tonic_build::manual::Method::builder()
-                .name(snake_case(method.name()))
-                .route_name(method.name())
-                .input_type(rust_type(method.input_type())?)
-                .output_type(output_type)
-                .codec_path(codec)
-                .build(),
-        );
+        let mut builder = tonic_build::manual::Method::builder()
+            .name(snake_case(method.name()))
+            .route_name(method.name())
+            .input_type(rust_type(method.input_type())?)
+            .output_type(output_type)
+            .codec_path(codec);
+        if method.client_streaming() {
+            builder = builder.client_streaming();
+        }
+        if method.server_streaming() {
+            builder = builder.server_streaming();
+        }
+        service = service.method(builder.build());
     }
     Ok(service.build())
 }

@@ -100,6 +100,7 @@ const DEFAULT_KEEPALIVE_TIMEOUT: &str = "10";
 const DEFAULT_RATE_LIMIT: &str = "0";
 const DEFAULT_DB_BUSY_TIMEOUT: &str = "5";
 const DEFAULT_HANDSHAKE_TIMEOUT: &str = "10";
+const DEFAULT_MAX_IMPORT_BYTES: &str = "16777216";
 const DEFAULT_REQUEST_READ_TIMEOUT: &str = "5";
 const DEFAULT_MAX_CONCURRENT_WRITES: &str = "256";
 const DEFAULT_CLIENT_CALL_SHARE: &str = "25";
@@ -125,6 +126,11 @@ pub struct Limits {
     /// Largest header list (metadata) a call may send, in bytes.
     #[arg(long, env = "QBANK_MAX_HEADER_LIST_BYTES", value_name = "BYTES", default_value = DEFAULT_MAX_HEADER_LIST_BYTES)]
     pub max_header_list_bytes: u32,
+
+    /// The most an ImportQuestions upload may hold in all, in bytes; a
+    /// larger one fails with RESOURCE_EXHAUSTED and imports nothing.
+    #[arg(long, env = "QBANK_MAX_IMPORT_BYTES", value_name = "BYTES", default_value = DEFAULT_MAX_IMPORT_BYTES)]
+    pub max_import_bytes: usize,
 
     /// Connections open at once; new ones beyond it wait in the kernel's
     /// backlog until one closes. Default: 1024, or half the file-descriptor
@@ -204,6 +210,7 @@ impl Default for Limits {
             max_message_bytes: number(DEFAULT_MAX_MESSAGE_BYTES) as usize,
             max_concurrent_streams: number(DEFAULT_MAX_CONCURRENT_STREAMS) as u32,
             max_header_list_bytes: number(DEFAULT_MAX_HEADER_LIST_BYTES) as u32,
+            max_import_bytes: number(DEFAULT_MAX_IMPORT_BYTES) as usize,
             max_connections: None,
             handshake_timeout: seconds(DEFAULT_HANDSHAKE_TIMEOUT),
             request_read_timeout: seconds(DEFAULT_REQUEST_READ_TIMEOUT),

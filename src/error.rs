@@ -5,9 +5,12 @@
 //! carries no SQL, no paths and no answer keys.
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt as _};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
 
-use crate::{domain::validation::FieldError, store::StoreError};
+use crate::{
+    domain::{bank_formats::LineError, validation::FieldError},
+    store::StoreError,
+};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +40,12 @@ pub enum Error {
     /// The thing is not in the state the call needs.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// An uploaded file has errors, each on its line; nothing was imported.
+    #[error("the file has {} error(s)", .0.len())]
+    InvalidFile(Vec<LineError>),
+    /// The call asks for more than a limit allows.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// Storage hit a limit of its own (busy, read-only, full): retry later.
     #[error("storage is unavailable")]
     Storage(#[from] StoreError),
@@ -57,9 +66,39 @@ impl From<Error> for Status {
             Error::AlreadyExists(message) => Status::already_exists(message),
             Error::Aborted(message) => Status::aborted(message),
             Error::FailedPrecondition(message) => Status::failed_precondition(message),
+            Error::InvalidFile(errors) => invalid_file_status(&errors),
+            Error::ResourceExhausted(message) => Status::resource_exhausted(message),
             Error::Storage(error) => storage_status(&error),
         }
     }
+}
+
+/// INVALID_ARGUMENT with one `BadRequest` violation on `content` for each
+/// error, and the first few in the message for people reading it.
+fn invalid_file_status(errors: &[LineError]) -> Status {
+    const IN_MESSAGE: usize = 3;
+    let mut message = format!(
+        "the file has {} error(s), nothing was imported: ",
+        errors.len()
+    );
+    let shown: Vec<String> = errors
+        .iter()
+        .take(IN_MESSAGE)
+        .map(ToString::to_string)
+        .collect();
+    message.push_str(&shown.join("; "));
+    if errors.len() > IN_MESSAGE {
+        message.push_str("; …");
+    }
+    let violations: Vec<FieldViolation> = errors
+        .iter()
+        .map(|error| FieldViolation::new("content", error.to_string()))
+        .collect();
+    Status::with_error_details(
+        Code::InvalidArgument,
+        message,
+        ErrorDetails::with_bad_request(violations),
+    )
 }
 
 fn storage_status(error: &StoreError) -> Status {

@@ -161,10 +161,14 @@ pub async fn serve_with_metrics(
         });
     }
     let admin_token = config.admin_token.as_deref().and_then(AdminToken::new);
-    let service = QuestionBankServer::new(QuestionBankService::new(Bank::new(store), admin_token))
-        // Checked on the encoded size before decoding: an oversized request
-        // costs no allocation. tonic answers it with OUT_OF_RANGE.
-        .max_decoding_message_size(config.limits.max_message_bytes);
+    let service = QuestionBankServer::new(QuestionBankService::new(
+        Bank::new(store),
+        admin_token,
+        config.limits.max_import_bytes,
+    ))
+    // Checked on the encoded size before decoding: an oversized request
+    // costs no allocation. tonic answers it with OUT_OF_RANGE.
+    .max_decoding_message_size(config.limits.max_message_bytes);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health

@@ -144,6 +144,23 @@ impl QuestionBank for Responses {
     ) -> Result<Response<pb::ListQuestionRevisionsResponse>, Status> {
         Err(Status::unimplemented("not measured"))
     }
+
+    async fn import_questions(
+        &self,
+        _request: Request<tonic::Streaming<pb::ImportQuestionsRequest>>,
+    ) -> Result<Response<pb::ImportQuestionsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    type ExportQuestionsStream =
+        tonic::codegen::tokio_stream::Empty<Result<pb::ExportQuestionsResponse, Status>>;
+
+    async fn export_questions(
+        &self,
+        _request: Request<pb::ExportQuestionsRequest>,
+    ) -> Result<Response<Self::ExportQuestionsStream>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
 }
 
 /// Serves the responses saved in `args.responses` until standard input closes.

@@ -54,6 +54,7 @@ const WRITE_METHODS: &[&str] = &[
     "/qbank.v1.QuestionBank/UpdateQuestion",
     "/qbank.v1.QuestionBank/DeleteQuestion",
     "/qbank.v1.QuestionBank/UndeleteQuestion",
+    "/qbank.v1.QuestionBank/ImportQuestions",
 ];
 const HEALTH_SERVICE: &str = "/grpc.health.v1.Health/";
 /// Methods whose stream stays open for as long as the client wants.

@@ -15,13 +15,14 @@ use super::wire;
 use crate::{
     domain::{
         authoring::QuestionEdit,
-        bank::{ListPage, ListQuery},
+        bank::{ImportCounts, ListPage, ListQuery},
+        bank_formats::{BankFormat, Exported, ImportDefaults},
         card::{Card, CardFormat},
         limits,
         listing::{QuestionFilter, page_size},
         question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
         submission::{Attempt, Submission},
-        validation::{FieldError, check_length, check_question_id},
+        validation::{FieldError, check_identifier, check_length, check_question_id},
     },
     error::Error,
     pb,
@@ -325,6 +326,146 @@ impl TryFrom<pb::ListQuestionRevisionsRequest> for ListRevisions {
             page_token,
         })
     }
+}
+
+/// What the first message of an ImportQuestions upload sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportHeader {
+    /// The file's format.
+    pub format: BankFormat,
+    /// Count, change nothing.
+    pub dry_run: bool,
+    /// What the format cannot say.
+    pub defaults: ImportDefaults,
+}
+
+/// The category of imported questions whose format gives none.
+pub const DEFAULT_IMPORT_CATEGORY: &str = "imported";
+/// BCP-47 for "undetermined": the language of imported questions whose
+/// format has none, unless the upload says.
+pub const DEFAULT_IMPORT_LANGUAGE: &str = "und";
+
+/// The header of an upload, from its first message (the caller keeps its
+/// content).
+pub fn import_header(first: &pb::ImportQuestionsRequest) -> Result<ImportHeader, Error> {
+    let pb::ImportQuestionsRequest {
+        content: _,
+        format,
+        dry_run,
+        default_category,
+        default_difficulty,
+        default_language,
+    } = first;
+    let or_default = |value: &str, default: &str| {
+        if value.is_empty() {
+            default.to_owned()
+        } else {
+            value.to_owned()
+        }
+    };
+    let category = or_default(default_category, DEFAULT_IMPORT_CATEGORY);
+    check_identifier("default_category", &category, limits::CATEGORY_MAX_CHARS)?;
+    let language = or_default(default_language, DEFAULT_IMPORT_LANGUAGE);
+    check_identifier("default_language", &language, limits::LANGUAGE_MAX_CHARS)?;
+    let difficulty = difficulty_from_proto(*default_difficulty)
+        .map_err(|error| FieldError::new("default_difficulty", error.reason))?
+        .unwrap_or(Difficulty::Medium);
+    Ok(ImportHeader {
+        format: bank_format_from_proto(*format)?,
+        dry_run: *dry_run,
+        defaults: ImportDefaults {
+            category,
+            difficulty,
+            language,
+        },
+    })
+}
+
+fn bank_format_from_proto(value: i32) -> Result<BankFormat, FieldError> {
+    match pb::BankFormat::try_from(value) {
+        Ok(pb::BankFormat::Toml) => Ok(BankFormat::Toml),
+        Ok(pb::BankFormat::Json) => Ok(BankFormat::Json),
+        Ok(pb::BankFormat::Gift) => Ok(BankFormat::Gift),
+        Ok(pb::BankFormat::Aiken) => Ok(BankFormat::Aiken),
+        Ok(pb::BankFormat::Unspecified) => Err(FieldError::new("format", "is required")),
+        Err(_) => Err(unknown_enum_value("format", value)),
+    }
+}
+
+impl From<ImportCounts> for pb::ImportQuestionsResponse {
+    fn from(counts: ImportCounts) -> Self {
+        let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        Self {
+            created: count(counts.created),
+            updated: count(counts.updated),
+            unchanged: count(counts.unchanged),
+            skipped: count(counts.skipped),
+        }
+    }
+}
+
+/// An ExportQuestions request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportQuestions {
+    /// The file's format.
+    pub format: BankFormat,
+    /// Which questions.
+    pub filter: QuestionFilter,
+}
+
+impl TryFrom<pb::ExportQuestionsRequest> for ExportQuestions {
+    type Error = Error;
+
+    fn try_from(request: pb::ExportQuestionsRequest) -> Result<Self, Error> {
+        let pb::ExportQuestionsRequest {
+            format,
+            category,
+            tags,
+            difficulty,
+            r#type,
+            language,
+        } = request;
+        Ok(Self {
+            format: bank_format_from_proto(format)?,
+            filter: QuestionFilter::new(
+                category,
+                tags,
+                difficulty_from_proto(difficulty)?,
+                question_type_from_proto(r#type)?,
+                language,
+            )?,
+        })
+    }
+}
+
+/// Bytes of the file in each ExportQuestions message: well under any
+/// client's message limit.
+const EXPORT_CHUNK_BYTES: usize = 32 * 1024;
+
+/// An exported file as the messages of its stream; the last one lists what
+/// the format could not express.
+pub fn export_to_proto(exported: Exported) -> Vec<pb::ExportQuestionsResponse> {
+    let Exported { text, omitted } = exported;
+    let bytes = Bytes::from(text.into_bytes());
+    let mut chunks: Vec<pb::ExportQuestionsResponse> = (0..bytes.len())
+        .step_by(EXPORT_CHUNK_BYTES)
+        .map(|start| pb::ExportQuestionsResponse {
+            content: bytes
+                .slice(start..(start + EXPORT_CHUNK_BYTES).min(bytes.len()))
+                .to_vec(),
+            omitted: Vec::new(),
+        })
+        .collect();
+    if chunks.is_empty() {
+        chunks.push(pb::ExportQuestionsResponse::default());
+    }
+    if let Some(last) = chunks.last_mut() {
+        last.omitted = omitted
+            .into_iter()
+            .map(|omission| format!("{}: {}", omission.question_id, omission.reason))
+            .collect();
+    }
+    chunks
 }
 
 /// A page of revisions, each in the FULL view.

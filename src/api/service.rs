@@ -1,19 +1,20 @@
 //! The `qbank.v1.QuestionBank` service: each method converts the request,
 //! checks the view, calls the bank and converts the result back.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
 use super::{
     auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
-        CreateQuestion, DeleteQuestion, GetQuestion, ListQuestions, ListRevisions, UpdateQuestion,
-        View, card_page_to_wire, card_to_wire, list_page_to_wire, question_to_proto,
-        question_to_wire, revisions_to_proto, undelete_id,
+        CreateQuestion, DeleteQuestion, ExportQuestions, GetQuestion, ImportHeader, ListQuestions,
+        ListRevisions, UpdateQuestion, View, card_page_to_wire, card_to_wire, export_to_proto,
+        import_header, list_page_to_wire, question_to_proto, question_to_wire, revisions_to_proto,
+        undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
 use crate::{
-    domain::{bank::Bank, submission::Submission},
+    domain::{bank::Bank, submission::Submission, validation::FieldError},
     error::Error,
     pb,
 };
@@ -23,13 +24,18 @@ use crate::{
 pub struct QuestionBankService {
     bank: Bank,
     admin_token: Option<AdminToken>,
+    max_import_bytes: usize,
 }
 
 impl QuestionBankService {
-    /// Serves `bank`; the FULL view needs `admin_token`, or is disabled
-    /// without one.
-    pub fn new(bank: Bank, admin_token: Option<AdminToken>) -> Self {
-        Self { bank, admin_token }
+    /// Serves `bank`; the FULL view and authoring need `admin_token`, or are
+    /// disabled without one. An import may upload `max_import_bytes` in all.
+    pub fn new(bank: Bank, admin_token: Option<AdminToken>, max_import_bytes: usize) -> Self {
+        Self {
+            bank,
+            admin_token,
+            max_import_bytes,
+        }
     }
 }
 
@@ -142,6 +148,58 @@ impl QuestionBank for QuestionBankService {
         } = message.try_into()?;
         let page = self.bank.revisions(&id, page_size, &page_token)?;
         Ok(Response::new(revisions_to_proto(page)))
+    }
+
+    async fn import_questions(
+        &self,
+        request: Request<Streaming<pb::ImportQuestionsRequest>>,
+    ) -> Result<Response<pb::ImportQuestionsResponse>, Status> {
+        let mut chunks = self.authoring(request)?;
+        let first = chunks.message().await?.ok_or_else(|| {
+            Error::from(FieldError::new(
+                "format",
+                "is required: the upload sent nothing",
+            ))
+        })?;
+        let ImportHeader {
+            format,
+            dry_run,
+            defaults,
+        } = import_header(&first)?;
+        let mut content = first.content;
+        let too_large = || {
+            Error::ResourceExhausted(format!(
+                "the upload is larger than --max-import-bytes ({} bytes); nothing was imported",
+                self.max_import_bytes
+            ))
+        };
+        if content.len() > self.max_import_bytes {
+            return Err(too_large().into());
+        }
+        // Later messages carry only content: the header is the first's.
+        while let Some(chunk) = chunks.message().await? {
+            if content.len() + chunk.content.len() > self.max_import_bytes {
+                return Err(too_large().into());
+            }
+            content.extend_from_slice(&chunk.content);
+        }
+        let text = String::from_utf8(content)
+            .map_err(|_| Error::from(FieldError::new("content", "is not UTF-8 text")))?;
+        let counts = self.bank.import(format, &text, &defaults, dry_run).await?;
+        Ok(Response::new(counts.into()))
+    }
+
+    type ExportQuestionsStream =
+        futures_util::stream::Iter<std::vec::IntoIter<Result<pb::ExportQuestionsResponse, Status>>>;
+
+    async fn export_questions(
+        &self,
+        request: Request<pb::ExportQuestionsRequest>,
+    ) -> Result<Response<Self::ExportQuestionsStream>, Status> {
+        let ExportQuestions { format, filter } = self.authoring(request)?.try_into()?;
+        let exported = self.bank.export(format, filter).await?;
+        let messages: Vec<_> = export_to_proto(exported).into_iter().map(Ok).collect();
+        Ok(Response::new(futures_util::stream::iter(messages)))
     }
 }
 

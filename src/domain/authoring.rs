@@ -34,6 +34,35 @@ pub struct QuestionEdit {
 }
 
 impl QuestionEdit {
+    /// An edit that makes a question's content that of `question`: what an
+    /// import of a file holding an existing question does.
+    pub fn replacing(question: Question) -> Self {
+        let Question {
+            id: _,
+            question_type,
+            stem,
+            choices,
+            difficulty,
+            category,
+            tags,
+            language,
+            revision: _,
+            create_time: _,
+            update_time: _,
+            answer,
+        } = question;
+        Self {
+            question_type: Some(question_type),
+            stem: Some(stem),
+            choices: Some(choices),
+            answer: Some(answer),
+            difficulty: Some(difficulty),
+            category: Some(category),
+            tags: Some(tags),
+            language: Some(language),
+        }
+    }
+
     /// `current` after this edit, at the next revision and updated `now`,
     /// or `None` when the edit leaves it as it was.
     pub fn apply(

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use super::{
     authoring::{ChangeRefused, QuestionEdit},
+    bank_formats::{BankFormat, Exported, ImportDefaults},
     card::Card,
     grading::{grade, resolve_choice_keys},
     listing::QuestionFilter,
@@ -15,7 +16,7 @@ use super::{
 };
 use crate::{
     error::Error,
-    store::{Changed, Page, QuestionChange, Recorded, Store, StoreError},
+    store::{Changed, Imported, Page, QuestionChange, Recorded, Store, StoreError},
 };
 
 /// A ListQuestions request, validated.
@@ -27,6 +28,19 @@ pub struct ListQuery {
     pub page_size: usize,
     /// The previous page's token; empty for the first page.
     pub page_token: String,
+}
+
+/// What an import did (or, dry, would do), question by question.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Questions that did not exist.
+    pub created: u32,
+    /// Questions whose content changed.
+    pub updated: u32,
+    /// Questions the file holds as they are.
+    pub unchanged: u32,
+    /// Deleted questions the file holds, left deleted.
+    pub skipped: u32,
 }
 
 /// One page of questions, or of their cards.
@@ -215,6 +229,53 @@ impl Bank {
             entries: revisions,
             next_page_token,
         })
+    }
+
+    /// Imports a file, all or nothing. A dry run counts what would change
+    /// and changes nothing.
+    pub async fn import(
+        &self,
+        format: BankFormat,
+        text: &str,
+        defaults: &ImportDefaults,
+        dry_run: bool,
+    ) -> Result<ImportCounts, Error> {
+        let questions = format
+            .parse(text, defaults, SystemTime::now())
+            .map_err(Error::InvalidFile)?
+            .into_iter()
+            .map(|parsed| parsed.question)
+            .collect();
+        let outcomes = self.store.import(questions, dry_run).await?;
+        let mut counts = ImportCounts::default();
+        for (imported, question) in &outcomes {
+            let count = match imported {
+                Imported::Created => &mut counts.created,
+                Imported::Updated => &mut counts.updated,
+                Imported::Unchanged => &mut counts.unchanged,
+                Imported::Skipped => &mut counts.skipped,
+            };
+            *count += 1;
+            if !dry_run && matches!(imported, Imported::Created | Imported::Updated) {
+                tracing::info!(
+                    method = "ImportQuestions",
+                    question_id = question.id,
+                    revision = question.revision,
+                    "audit: question written"
+                );
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Every live question matching `filter` as a file of `format`.
+    pub async fn export(
+        &self,
+        format: BankFormat,
+        filter: QuestionFilter,
+    ) -> Result<Exported, Error> {
+        let questions = self.store.all_questions(filter).await?;
+        Ok(format.export(&questions))
     }
 
     /// Makes a change through the store's one write path, and writes the

@@ -1,11 +1,15 @@
 //! The bank file: a TOML document of questions, the format the bundled bank
-//! ships in and operators write their own banks in (see README, "Bank files").
+//! ships in and operators write their own banks in (see README, "Bank files"),
+//! and the same fields as JSON (`{"questions": [...]}`). Both carry every
+//! field an author writes, so exporting, importing into an empty database and
+//! exporting again gives the same bytes.
 
 use std::{collections::HashSet, time::SystemTime};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
+    bank_formats::{Exported, LineError, MAX_REPORTED_ERRORS, ParsedQuestion},
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
     validation::FieldError,
 };
@@ -31,7 +35,7 @@ pub enum BankFileError {
     },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct BankFile {
     questions: Vec<QuestionEntry>,
@@ -39,7 +43,7 @@ struct BankFile {
 
 // Unknown fields are errors: a misspelt `explanaton` must not load a question
 // silently missing its explanation.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct QuestionEntry {
     id: String,
@@ -47,7 +51,7 @@ struct QuestionEntry {
     question_type: String,
     difficulty: String,
     category: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
     language: String,
     stem: String,
@@ -56,7 +60,7 @@ struct QuestionEntry {
     explanation: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ChoiceEntry {
     key: String,
@@ -89,6 +93,138 @@ pub fn parse(text: &str, now: SystemTime) -> Result<Vec<Question>, BankFileError
             Ok(question)
         })
         .collect()
+}
+
+/// The bank-file formats: the same fields in TOML or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// TOML, one `[[questions]]` table per question.
+    Toml,
+    /// JSON, `{"questions": [...]}`.
+    Json,
+}
+
+/// Reads a bank file for an import: all or nothing, with every error (up to
+/// [`MAX_REPORTED_ERRORS`]) on the line of its question (the `[[questions]]`
+/// header in TOML, the question's `"id"` in JSON).
+pub fn parse_lines(
+    syntax: Syntax,
+    text: &str,
+    now: SystemTime,
+) -> Result<Vec<ParsedQuestion>, Vec<LineError>> {
+    let file: BankFile = match syntax {
+        Syntax::Toml => toml::from_str(text).map_err(|error| {
+            let line = error
+                .span()
+                .map_or(1, |span| line_of_offset(text, span.start));
+            vec![LineError {
+                line,
+                reason: error.message().to_owned(),
+            }]
+        })?,
+        Syntax::Json => serde_json::from_str(text).map_err(|error| {
+            vec![LineError {
+                line: error.line().max(1),
+                reason: error.to_string(),
+            }]
+        })?,
+    };
+    let starts = question_lines(syntax, text);
+    let mut ids = HashSet::new();
+    let mut questions = Vec::new();
+    let mut errors = Vec::new();
+    for (index, entry) in file.questions.into_iter().enumerate() {
+        let line = starts.get(index).copied().unwrap_or(1);
+        let outcome = entry.into_question(now).and_then(|question| {
+            question.validate()?;
+            if !ids.insert(question.id.clone()) {
+                return Err(FieldError::new("id", "is used by an earlier question"));
+            }
+            Ok(question)
+        });
+        match outcome {
+            Ok(question) => questions.push(ParsedQuestion { line, question }),
+            Err(error) if errors.len() < MAX_REPORTED_ERRORS => {
+                errors.push(LineError {
+                    line,
+                    reason: error.to_string(),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(questions)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The line each question starts on, in file order.
+fn question_lines(syntax: Syntax, text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| match syntax {
+            Syntax::Toml => line.trim() == "[[questions]]",
+            Syntax::Json => line.trim_start().starts_with("\"id\""),
+        })
+        .map(|(index, _)| index + 1)
+        .collect()
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|byte| **byte == b'\n')
+        .count()
+        + 1
+}
+
+/// Writes questions as a bank file. Nothing a bank file carries is lost.
+pub fn export(syntax: Syntax, questions: &[Question]) -> Exported {
+    let file = BankFile {
+        questions: questions.iter().map(QuestionEntry::from).collect(),
+    };
+    let text = match syntax {
+        Syntax::Toml => toml::to_string_pretty(&file).map_err(|error| error.to_string()),
+        Syntax::Json => serde_json::to_string_pretty(&file)
+            .map(|mut text| {
+                text.push('\n');
+                text
+            })
+            .map_err(|error| error.to_string()),
+    }
+    // Every field is a string or a list of strings: serialising them cannot
+    // fail, and an empty text would be an empty bank, not a lost one.
+    .unwrap_or_default();
+    Exported {
+        text,
+        omitted: Vec::new(),
+    }
+}
+
+impl From<&Question> for QuestionEntry {
+    fn from(question: &Question) -> Self {
+        Self {
+            id: question.id.clone(),
+            question_type: question.question_type.as_str().to_owned(),
+            difficulty: question.difficulty.as_str().to_owned(),
+            category: question.category.clone(),
+            tags: question.tags.clone(),
+            language: question.language.clone(),
+            stem: question.stem.clone(),
+            choices: question
+                .choices
+                .iter()
+                .map(|choice| ChoiceEntry {
+                    key: choice.key.clone(),
+                    text: choice.text.clone(),
+                })
+                .collect(),
+            answer: question.answer.correct_choice_keys.clone(),
+            explanation: question.answer.explanation.clone(),
+        }
+    }
 }
 
 impl QuestionEntry {
@@ -193,6 +329,53 @@ mod tests {
                 .starts_with("bank file question 0 (q-1): type:"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn toml_and_json_round_trip_the_bundled_bank_to_the_same_bytes() {
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
+        for syntax in [Syntax::Toml, Syntax::Json] {
+            let exported = export(syntax, &bank).text;
+            let imported: Vec<Question> = parse_lines(syntax, &exported, SystemTime::UNIX_EPOCH)
+                .expect("its own export imports")
+                .into_iter()
+                .map(|parsed| parsed.question)
+                .collect();
+
+            assert_eq!(imported, bank, "{syntax:?}");
+            assert_eq!(export(syntax, &imported).text, exported, "{syntax:?}");
+        }
+    }
+
+    #[test]
+    fn every_bad_question_of_a_file_is_reported_on_its_line() {
+        let text = format!(
+            "{}\n{}",
+            ONE_QUESTION.replace("\"q-1\"", "\"q-1 bad\""),
+            ONE_QUESTION
+                .replace("hard", "impossible")
+                .replace("q-1", "q-2")
+        );
+
+        let errors = parse_lines(Syntax::Toml, &text, SystemTime::UNIX_EPOCH)
+            .expect_err("two bad questions");
+
+        let lines: Vec<usize> = errors.iter().map(|error| error.line).collect();
+        assert_eq!(lines, [2, 17]);
+        assert!(errors[0].reason.starts_with("id:"), "{errors:?}");
+        assert!(errors[1].reason.starts_with("difficulty:"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_json_syntax_error_names_its_line() {
+        let errors = parse_lines(
+            Syntax::Json,
+            "{\n  \"questions\": [\n  oops\n]}",
+            SystemTime::UNIX_EPOCH,
+        )
+        .expect_err("not JSON");
+
+        assert_eq!(errors[0].line, 3);
     }
 
     #[test]

@@ -215,6 +215,19 @@ pub enum Changed {
     Deleted,
 }
 
+/// What an import did with one question of its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// It did not exist: created at revision 1.
+    Created,
+    /// Its content changed: moved to its next revision.
+    Updated,
+    /// The file holds it as it is.
+    Unchanged,
+    /// It is deleted, and stays so.
+    Skipped,
+}
+
 /// Whether a question id is taken, and by a live or a deleted question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum QuestionState {
@@ -511,6 +524,49 @@ impl Store {
             .instrument(tracing::Span::current())
             .await
             .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Imports `questions` in one transaction, all or nothing: each is
+    /// created, updated to its next revision, left as it is, or (deleted)
+    /// skipped. A dry run answers the same and writes nothing. Returns each
+    /// question's outcome, in order, with the question as it now is.
+    pub async fn import(
+        &self,
+        questions: Vec<Question>,
+        dry_run: bool,
+    ) -> Result<Vec<(Imported, Question)>, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let job = writer::Job::Import {
+            questions,
+            dry_run,
+            now: SystemTime::now(),
+            reply,
+            span: tracing::Span::current(),
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Every live question matching `filter`, whole, in id order: a walk of
+    /// the listing's pages, for an export.
+    pub async fn all_questions(&self, filter: QuestionFilter) -> Result<Vec<Question>, StoreError> {
+        const PAGE: usize = 500;
+        let mut questions = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.list(filter.clone(), after, PAGE).await?;
+            questions.extend(page.entries);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => return Ok(questions),
+            }
+        }
     }
 
     /// A revision of a live question; `None` if either does not exist.

@@ -10,10 +10,10 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Changed, Page, QuestionChange, Recorded, StoreError, from_unix_micros, to_unix_micros,
+    Changed, Imported, Page, QuestionChange, Recorded, StoreError, from_unix_micros, to_unix_micros,
 };
 use crate::domain::{
-    authoring::{ChangeRefused, check_revision},
+    authoring::{ChangeRefused, QuestionEdit, check_revision},
     card::{Card, CardFormat},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
@@ -560,6 +560,48 @@ pub(super) fn change_question(
         }
     };
     Ok(Ok(changed))
+}
+
+/// Imports `questions` inside the writer's transaction: new ones are
+/// created, changed ones move to their next revision, the same ones stay,
+/// deleted ones stay deleted. Each outcome comes back in file order.
+pub(super) fn import_questions(
+    connection: &Connection,
+    questions: &[Question],
+    card_format: Option<CardFormat>,
+    now: std::time::SystemTime,
+) -> Result<Vec<(Imported, Question)>, StoreError> {
+    let mut outcomes = Vec::with_capacity(questions.len());
+    for question in questions {
+        let change = match stored_question(connection, &question.id)? {
+            Stored::Absent => QuestionChange::Create(question.clone()),
+            Stored::Deleted(current) => {
+                outcomes.push((Imported::Skipped, current));
+                continue;
+            }
+            Stored::Live(_) => QuestionChange::Update {
+                id: question.id.clone(),
+                expected_revision: 0,
+                edit: QuestionEdit::replacing(question.clone()),
+                now,
+            },
+        };
+        let created = matches!(change, QuestionChange::Create(_));
+        let outcome = match change_question(connection, change, card_format)? {
+            Ok(Changed::Written(written)) if created => (Imported::Created, written),
+            Ok(Changed::Written(written)) => (Imported::Updated, written),
+            Ok(Changed::Unchanged(current)) => (Imported::Unchanged, current),
+            // The file was validated whole, and checked against what is
+            // stored just above: nothing else can refuse it.
+            Ok(Changed::Deleted) | Err(_) => {
+                return Err(StoreError::Internal(
+                    format!("importing question {:?} was refused", question.id).into(),
+                ));
+            }
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }
 
 /// How often the bank's questions changed, by any process (migration 0006).

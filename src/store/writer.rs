@@ -7,17 +7,19 @@
 //! batch it checks that the database file is still the one it opened (see
 //! `monitor`): a write into a deleted file would be acknowledged and lost.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::SystemTime};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{
-    BoxError, Changed, QuestionChange, Recorded, StoreError, WriteHealth, caches::Caches,
+    BoxError, Changed, Imported, QuestionChange, Recorded, StoreError, WriteHealth, caches::Caches,
     monitor::DatabaseFile, sqlite,
 };
 use crate::{
-    domain::{authoring::ChangeRefused, card::CardFormat, submission::GradedAnswer},
+    domain::{
+        authoring::ChangeRefused, card::CardFormat, question::Question, submission::GradedAnswer,
+    },
     error::error_chain,
 };
 
@@ -43,12 +45,25 @@ pub(super) enum Job {
         reply: oneshot::Sender<ChangeOutcome>,
         span: tracing::Span,
     },
+    /// Import questions, all or nothing (see [`sqlite::import_questions`]).
+    Import {
+        questions: Vec<Question>,
+        dry_run: bool,
+        now: SystemTime,
+        reply: oneshot::Sender<ImportOutcome>,
+        span: tracing::Span,
+    },
 }
+
+/// What an import answers.
+pub(super) type ImportOutcome = Result<Vec<(Imported, Question)>, StoreError>;
 
 impl Job {
     fn span(&self) -> &tracing::Span {
         match self {
-            Self::RecordAttempt { span, .. } | Self::ChangeQuestion { span, .. } => span,
+            Self::RecordAttempt { span, .. }
+            | Self::ChangeQuestion { span, .. }
+            | Self::Import { span, .. } => span,
         }
     }
 }
@@ -58,12 +73,16 @@ enum Done {
     Recorded(Result<Recorded, StoreError>),
     /// With the bank generation before and after, for the caches.
     Changed(ChangeOutcome, (i64, i64)),
+    /// The same, for an import.
+    Imported(ImportOutcome, (i64, i64)),
 }
 
 impl Done {
     fn failed(&self) -> Option<&StoreError> {
         match self {
-            Self::Recorded(Err(error)) | Self::Changed(Err(error), _) => Some(error),
+            Self::Recorded(Err(error))
+            | Self::Changed(Err(error), _)
+            | Self::Imported(Err(error), _) => Some(error),
             _ => None,
         }
     }
@@ -124,6 +143,7 @@ impl Writer {
                         Job::ChangeQuestion { .. } => {
                             Done::Changed(Err(for_each_caller(&shared)), (0, 0))
                         }
+                        Job::Import { .. } => Done::Imported(Err(for_each_caller(&shared)), (0, 0)),
                     })
                     .collect()
             }
@@ -144,6 +164,21 @@ impl Writer {
                     if matches!(outcome, Ok(Ok(Changed::Written(_) | Changed::Deleted))) {
                         self.caches
                             .forget_changed(&[change.question_id().to_owned()], generation);
+                    }
+                    let _ = reply.send(outcome);
+                }
+                (Job::Import { dry_run, reply, .. }, Done::Imported(outcome, generation)) => {
+                    if let (Ok(outcomes), false) = (&outcome, dry_run) {
+                        let changed: Vec<String> = outcomes
+                            .iter()
+                            .filter(|(imported, _)| {
+                                matches!(imported, Imported::Created | Imported::Updated)
+                            })
+                            .map(|(_, question)| question.id.clone())
+                            .collect();
+                        if !changed.is_empty() {
+                            self.caches.forget_changed(&changed, generation);
+                        }
                     }
                     let _ = reply.send(outcome);
                 }
@@ -183,8 +218,17 @@ impl Writer {
                     let after = sqlite::bank_generation(&transaction)?;
                     Done::Changed(outcome, (before, after))
                 }
+                Job::Import { questions, now, .. } => {
+                    let before = sqlite::bank_generation(&transaction)?;
+                    let outcome =
+                        sqlite::import_questions(&transaction, questions, self.card_format, *now);
+                    let after = sqlite::bank_generation(&transaction)?;
+                    Done::Imported(outcome, (before, after))
+                }
             };
-            let refused = matches!(done, Done::Changed(Ok(Err(_)), _));
+            // A refused change, and any dry run, leave nothing behind.
+            let refused = matches!(done, Done::Changed(Ok(Err(_)), _))
+                || matches!(job, Job::Import { dry_run: true, .. });
             if let Some(error) = done.failed() {
                 tracing::error!(error = %error_chain(error), "a write failed");
             }

@@ -16,6 +16,7 @@ mod faults;
 mod get_question;
 mod grpc_web;
 mod healthcheck;
+mod import_export;
 mod lifecycle;
 mod limits;
 mod list_questions;

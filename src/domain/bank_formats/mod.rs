@@ -9,6 +9,59 @@
 pub mod aiken;
 pub mod gift;
 
+/// The formats a bank can be imported from and exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BankFormat {
+    /// qbank's own bank file: every field, lossless.
+    Toml,
+    /// The same fields as TOML, in JSON: lossless.
+    Json,
+    /// Moodle's GIFT: multiple choice and true/false.
+    Gift,
+    /// Aiken: single choice with lettered options.
+    Aiken,
+}
+
+impl BankFormat {
+    /// The format a file's extension names (`.toml`, `.json`, `.gift`,
+    /// `.aiken`), if any.
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        match extension.to_ascii_lowercase().as_str() {
+            "toml" => Some(Self::Toml),
+            "json" => Some(Self::Json),
+            "gift" => Some(Self::Gift),
+            "aiken" => Some(Self::Aiken),
+            _ => None,
+        }
+    }
+
+    /// Reads a file of this format: all or nothing, every error on its line.
+    /// `defaults` fill what the format cannot say (TOML and JSON say all).
+    pub fn parse(
+        self,
+        text: &str,
+        defaults: &ImportDefaults,
+        now: SystemTime,
+    ) -> Result<Vec<ParsedQuestion>, Vec<LineError>> {
+        match self {
+            Self::Toml => super::bank_file::parse_lines(super::bank_file::Syntax::Toml, text, now),
+            Self::Json => super::bank_file::parse_lines(super::bank_file::Syntax::Json, text, now),
+            Self::Gift => gift::parse(text, defaults, now),
+            Self::Aiken => aiken::parse(text, defaults, now),
+        }
+    }
+
+    /// Writes `questions` in this format, saying what it could not express.
+    pub fn export(self, questions: &[Question]) -> Exported {
+        match self {
+            Self::Toml => super::bank_file::export(super::bank_file::Syntax::Toml, questions),
+            Self::Json => super::bank_file::export(super::bank_file::Syntax::Json, questions),
+            Self::Gift => gift::export(questions),
+            Self::Aiken => aiken::export(questions),
+        }
+    }
+}
+
 use std::{collections::HashMap, time::SystemTime};
 
 use sha2::{Digest as _, Sha256};

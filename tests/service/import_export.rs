@@ -1,0 +1,342 @@
+//! ImportQuestions and ExportQuestions: bank files in and out, in TOML,
+//! JSON, GIFT and Aiken; all or nothing, and idempotent.
+
+use qbank::{config::Limits, pb};
+use tonic::{Code, Status};
+use tonic_types::StatusExt as _;
+
+use crate::support::{
+    ADMIN_TOKEN, Options, TestApp, expect_code, spawn_app, spawn_app_with, with_token,
+};
+
+/// A server whose bank starts empty.
+async fn spawn_empty_app() -> TestApp {
+    spawn_app_with(Options {
+        initial_bank: Some("questions = []\n".into()),
+        ..Options::default()
+    })
+    .await
+}
+
+/// Uploads `content` in chunks of `chunk` bytes.
+async fn import_in_chunks(
+    app: &TestApp,
+    format: pb::BankFormat,
+    content: &str,
+    dry_run: bool,
+    chunk: usize,
+) -> Result<pb::ImportQuestionsResponse, Status> {
+    let mut messages: Vec<pb::ImportQuestionsRequest> = content
+        .as_bytes()
+        .chunks(chunk.max(1))
+        .map(|bytes| pb::ImportQuestionsRequest {
+            content: bytes.to_vec(),
+            ..Default::default()
+        })
+        .collect();
+    if messages.is_empty() {
+        messages.push(pb::ImportQuestionsRequest::default());
+    }
+    messages[0].format = format.into();
+    messages[0].dry_run = dry_run;
+    messages[0].default_language = "zh-CN".into();
+    app.client
+        .clone()
+        .import_questions(with_token(tokio_stream::iter(messages), ADMIN_TOKEN))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn import(
+    app: &TestApp,
+    format: pb::BankFormat,
+    content: &str,
+) -> Result<pb::ImportQuestionsResponse, Status> {
+    import_in_chunks(app, format, content, false, 16 * 1024).await
+}
+
+/// The exported file, and what it left out.
+async fn export(app: &TestApp, format: pb::BankFormat) -> (String, Vec<String>) {
+    use tokio_stream::StreamExt as _;
+    let mut stream = app
+        .client
+        .clone()
+        .export_questions(with_token(
+            pb::ExportQuestionsRequest {
+                format: format.into(),
+                ..Default::default()
+            },
+            ADMIN_TOKEN,
+        ))
+        .await
+        .expect("export")
+        .into_inner();
+    let mut content = Vec::new();
+    let mut omitted = Vec::new();
+    while let Some(message) = stream.next().await {
+        let message = message.expect("a chunk");
+        content.extend_from_slice(&message.content);
+        omitted.extend(message.omitted);
+    }
+    (String::from_utf8(content).expect("UTF-8"), omitted)
+}
+
+fn counts(created: i32, updated: i32, unchanged: i32, skipped: i32) -> pb::ImportQuestionsResponse {
+    pb::ImportQuestionsResponse {
+        created,
+        updated,
+        unchanged,
+        skipped,
+    }
+}
+
+/// The `line N: …` violations of a refused import.
+fn violations(status: &Status) -> Vec<String> {
+    let bad_request = status
+        .get_details_bad_request()
+        .unwrap_or_else(|| panic!("no BadRequest in {status:?}"));
+    bad_request
+        .field_violations
+        .iter()
+        .map(|violation| {
+            assert_eq!(violation.field, "content");
+            violation.description.clone()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn toml_and_json_exports_import_into_an_empty_bank_and_export_the_same_bytes() {
+    let source = spawn_app().await;
+    for format in [pb::BankFormat::Toml, pb::BankFormat::Json] {
+        let (exported, omitted) = export(&source, format).await;
+        let target = spawn_empty_app().await;
+
+        let imported = import(&target, format, &exported).await.expect("imported");
+        let (again, _) = export(&target, format).await;
+
+        assert_eq!(imported, counts(10, 0, 0, 0), "{format:?}");
+        assert!(omitted.is_empty(), "{format:?}: {omitted:?}");
+        assert_eq!(again, exported, "{format:?}");
+    }
+}
+
+#[tokio::test]
+async fn re_importing_a_file_changes_nothing_and_an_edited_one_only_what_changed() {
+    let app = spawn_app().await;
+    let (exported, _) = export(&app, pb::BankFormat::Toml).await;
+    let edited = exported.replacen("category = \"llm\"", "category = \"prompting\"", 1);
+
+    let again = import(&app, pb::BankFormat::Toml, &exported)
+        .await
+        .expect("re-import");
+    let changed = import(&app, pb::BankFormat::Toml, &edited)
+        .await
+        .expect("edited");
+
+    assert_eq!(again, counts(0, 0, 10, 0));
+    assert_eq!(changed, counts(0, 1, 9, 0));
+    let first = app.get("llm-001").await.expect("served");
+    assert_eq!((first.category.as_str(), first.revision), ("prompting", 2));
+    assert_eq!(app.get("llm-002").await.expect("served").revision, 1);
+}
+
+#[tokio::test]
+async fn an_import_never_deletes_and_leaves_deleted_questions_deleted() {
+    let app = spawn_app().await;
+    let (exported, _) = export(&app, pb::BankFormat::Toml).await;
+    app.client
+        .clone()
+        .delete_question(with_token(
+            pb::DeleteQuestionRequest {
+                id: "llm-003".into(),
+                expected_revision: 0,
+            },
+            ADMIN_TOKEN,
+        ))
+        .await
+        .expect("deleted");
+    let only_first = exported
+        .split("[[questions]]")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("[[questions]]");
+
+    let full = import(&app, pb::BankFormat::Toml, &exported)
+        .await
+        .expect("imported");
+    let partial = import(&app, pb::BankFormat::Toml, &only_first)
+        .await
+        .expect("imported");
+
+    assert_eq!(full, counts(0, 0, 9, 1));
+    assert_eq!(partial, counts(0, 0, 1, 0));
+    expect_code(app.get("llm-003").await, Code::NotFound);
+    app.get("llm-010")
+        .await
+        .expect("a question missing from the file stays");
+}
+
+#[tokio::test]
+async fn a_file_with_errors_imports_nothing_and_names_every_error_s_line() {
+    let cases = [
+        (
+            pb::BankFormat::Toml,
+            "[[questions]]\nid = \"t-1\"\ntype = \"essay\"\ndifficulty = \"easy\"\n\
+             category = \"c\"\nlanguage = \"en\"\nstem = \"S?\"\n\
+             choices = [{ key = \"A\", text = \"a\" }, { key = \"B\", text = \"b\" }]\n\
+             answer = [\"A\"]\nexplanation = \"e\"\n",
+            "line 1:",
+        ),
+        (
+            pb::BankFormat::Json,
+            "{\"questions\": [\n  {\"id\": \n",
+            "line 3:",
+        ),
+        (
+            pb::BankFormat::Gift,
+            "Good?{=yes ~no}\n\nHow many?{#3}\n",
+            "line 3:",
+        ),
+        (
+            pb::BankFormat::Aiken,
+            "Fine?\nA. yes\nB. no\nANSWER: A\n\nWhich?\nA. one\nB. two\nANSWER: C\n",
+            // An Aiken error is on the line its question starts.
+            "line 6:",
+        ),
+    ];
+    for (format, content, line) in cases {
+        let app = spawn_empty_app().await;
+
+        let status = expect_code(import(&app, format, content).await, Code::InvalidArgument);
+
+        let errors = violations(&status);
+        assert!(
+            errors.iter().any(|error| error.starts_with(line)),
+            "{format:?}: {errors:?}"
+        );
+        let page = app
+            .list(pb::ListQuestionsRequest::default())
+            .await
+            .expect("list");
+        assert_eq!(page.total_size, 0, "{format:?}: nothing was imported");
+    }
+}
+
+#[tokio::test]
+async fn gift_and_aiken_files_import_with_the_upload_s_defaults() {
+    let app = spawn_empty_app().await;
+    let gift = "$CATEGORY: $course$/top/Large models\n\n\
+                ::gift-1::Which reduces prompt bias?{=Prompt calibration ~Dropout ####Because.}\n\n\
+                Is a vector store always needed?{F}\n";
+    let aiken = "哪一项是对齐技术?\nA． RLHF\nB、 Dropout\nANSWER：A\n";
+
+    let from_gift = import(&app, pb::BankFormat::Gift, gift)
+        .await
+        .expect("GIFT");
+    let from_aiken = import(&app, pb::BankFormat::Aiken, aiken)
+        .await
+        .expect("Aiken");
+    let again = import(&app, pb::BankFormat::Gift, gift)
+        .await
+        .expect("again");
+
+    assert_eq!(from_gift, counts(2, 0, 0, 0));
+    assert_eq!(from_aiken, counts(1, 0, 0, 0));
+    assert_eq!(again, counts(0, 0, 2, 0), "content-derived ids are stable");
+    let first = app.get_full("gift-1").await.expect("titled question");
+    assert_eq!(first.category, "Large-models");
+    assert_eq!(first.language, "zh-CN");
+    assert_eq!(first.answer.expect("FULL").correct_choice_keys, ["A"]);
+}
+
+#[tokio::test]
+async fn a_gift_export_of_the_bundled_bank_imports_back_with_its_stems_and_keys() {
+    let source = spawn_app().await;
+    let (exported, omitted) = export(&source, pb::BankFormat::Gift).await;
+    let target = spawn_empty_app().await;
+
+    import(&target, pb::BankFormat::Gift, &exported)
+        .await
+        .expect("imported");
+
+    assert!(!omitted.is_empty(), "tags are not in GIFT, and say so");
+    for n in 1..=10 {
+        let id = format!("llm-{n:03}");
+        let original = source.get_full(&id).await.expect("original");
+        let imported = target.get_full(&id).await.expect("imported");
+        assert_eq!(imported.stem, original.stem, "{id}");
+        assert_eq!(imported.answer, original.answer, "{id}");
+        assert_eq!(imported.choices.len(), original.choices.len(), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_and_changes_nothing() {
+    let source = spawn_app().await;
+    let (exported, _) = export(&source, pb::BankFormat::Toml).await;
+    let target = spawn_empty_app().await;
+
+    let counted = import_in_chunks(&target, pb::BankFormat::Toml, &exported, true, 1000)
+        .await
+        .expect("dry run");
+
+    assert_eq!(counted, counts(10, 0, 0, 0));
+    expect_code(target.get("llm-001").await, Code::NotFound);
+}
+
+#[tokio::test]
+async fn an_upload_over_the_import_limit_is_resource_exhausted_and_imports_nothing() {
+    let source = spawn_app().await;
+    let (exported, _) = export(&source, pb::BankFormat::Toml).await;
+    let target = spawn_app_with(Options {
+        initial_bank: Some("questions = []\n".into()),
+        limits: Limits {
+            max_import_bytes: 4096,
+            ..Limits::default()
+        },
+        ..Options::default()
+    })
+    .await;
+
+    let status = expect_code(
+        import_in_chunks(&target, pb::BankFormat::Toml, &exported, false, 1000).await,
+        Code::ResourceExhausted,
+    );
+
+    assert!(
+        status.message().contains("--max-import-bytes"),
+        "{status:?}"
+    );
+    expect_code(target.get("llm-001").await, Code::NotFound);
+}
+
+#[tokio::test]
+async fn import_and_export_need_the_admin_token() {
+    let app = spawn_app().await;
+    let mut client = app.client.clone();
+
+    let import = client
+        .import_questions(tokio_stream::iter(vec![
+            pb::ImportQuestionsRequest::default(),
+        ]))
+        .await;
+    let export = client
+        .export_questions(pb::ExportQuestionsRequest::default())
+        .await;
+
+    expect_code(import, Code::Unauthenticated);
+    expect_code(export.map(drop), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn an_import_without_a_format_is_invalid_argument() {
+    let app = spawn_empty_app().await;
+
+    let status = expect_code(
+        import(&app, pb::BankFormat::Unspecified, "questions = []").await,
+        Code::InvalidArgument,
+    );
+
+    assert!(status.message().starts_with("format"), "{status:?}");
+}
