@@ -26,10 +26,12 @@
 //! - [`config`] and [`telemetry`]: flags, environment and logging for the
 //!   `qbank-server` binary.
 //! - Beside the call path: [`metrics`], the Prometheus registry and its scrape
-//!   endpoint, and [`healthcheck`], the `qbank-server healthcheck` probe that
-//!   container images run.
+//!   endpoint, [`healthcheck`], the `qbank-server healthcheck` probe that
+//!   container images run, and [`bank_tools`], `qbank-server import` and
+//!   `export`.
 
 pub mod api;
+pub mod bank_tools;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -1,12 +1,14 @@
 //! `qbank-server`: parse the configuration, set up logging, bind, serve until
 //! SIGINT or SIGTERM. `qbank-server healthcheck` instead probes a running
-//! server, for container health checks.
+//! server, for container health checks; `qbank-server import` and `export`
+//! move bank files into and out of a database.
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 use qbank::{
-    config::Config,
+    bank_tools::{self, ExportArgs, ImportArgs},
+    config::{Config, LogFormat},
     error::error_chain,
     healthcheck::{self, HealthcheckArgs},
     server, telemetry,
@@ -17,12 +19,23 @@ use tokio::{net::TcpListener, signal::unix::SignalKind};
 async fn main() -> ExitCode {
     // Checked before the server's flags are parsed, so they parse exactly as
     // they did before the subcommand existed (a server has no positionals).
-    if std::env::args_os()
-        .nth(1)
-        .is_some_and(|arg| arg == healthcheck::SUBCOMMAND)
-    {
-        let args = HealthcheckArgs::parse_from(std::env::args_os().skip(1));
-        return healthcheck::run(&args).await;
+    let subcommand = std::env::args_os().nth(1);
+    if let Some(subcommand) = subcommand.as_ref().and_then(|arg| arg.to_str()) {
+        let args = || std::env::args_os().skip(1);
+        match subcommand {
+            healthcheck::SUBCOMMAND => {
+                return healthcheck::run(&HealthcheckArgs::parse_from(args())).await;
+            }
+            bank_tools::IMPORT => {
+                telemetry::init(LogFormat::Text);
+                return bank_tools::run_import(&ImportArgs::parse_from(args())).await;
+            }
+            bank_tools::EXPORT => {
+                telemetry::init(LogFormat::Text);
+                return bank_tools::run_export(&ExportArgs::parse_from(args())).await;
+            }
+            _ => {}
+        }
     }
     let config = Config::parse();
     telemetry::init(config.log_format);

@@ -340,3 +340,135 @@ async fn an_import_without_a_format_is_invalid_argument() {
 
     assert!(status.message().starts_with("format"), "{status:?}");
 }
+
+/// Runs `qbank-server ARGS…` to completion.
+fn server_tool(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_qbank-server"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("QBANK_")) {
+        command.env_remove(name);
+    }
+    command.args(args).output().expect("run qbank-server")
+}
+
+#[test]
+fn qbank_server_import_reports_file_and_line_and_imports_nothing_from_a_bad_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("qbank.db");
+    let bad = dir.path().join("bank.gift");
+    std::fs::write(&bad, "Good?{=yes ~no}\n\nHow many?{#3}\n").expect("write");
+
+    let output = server_tool(&[
+        "import".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        bad.as_os_str(),
+    ]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3: numerical", bad.display())),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing was opened, let alone imported");
+}
+
+#[test]
+fn qbank_server_import_creates_a_database_that_holds_only_the_imported_questions() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("qbank.db");
+    let file = dir.path().join("bank.aiken");
+    std::fs::write(&file, "Which?\nA. one\nB. two\nANSWER: B\n").expect("write");
+
+    let output = server_tool(&[
+        "import".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        file.as_os_str(),
+    ]);
+    let (mut server, addr, _lines) = crate::support::start_binary(&db, &[]);
+    // A runtime of its own, dropped (closing its connection) before the
+    // server is asked to stop, so the server need not wait for it.
+    let listed = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            pb::question_bank_client::QuestionBankClient::connect(format!("http://{addr}"))
+                .await
+                .expect("connect")
+                .list_questions(pb::ListQuestionsRequest::default())
+                .await
+                .expect("list")
+                .into_inner()
+        });
+    crate::support::send_signal(&server, "-TERM");
+    crate::support::wait_for_exit(&mut server);
+
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 created"),
+        "{output:?}"
+    );
+    assert_eq!(listed.total_size, 1, "no bundled bank was added");
+}
+
+#[tokio::test]
+async fn qbank_server_import_beside_a_running_server_is_seen_within_a_second() {
+    let app = spawn_app().await;
+    let file = app.db_path.with_file_name("more.toml");
+    let (exported, _) = export(&app, pb::BankFormat::Toml).await;
+    std::fs::write(
+        &file,
+        exported.replace("id = \"llm-001\"", "id = \"copy-001\""),
+    )
+    .expect("write");
+
+    let output = server_tool(&[
+        "import".as_ref(),
+        "--db".as_ref(),
+        app.db_path.as_os_str(),
+        file.as_os_str(),
+    ]);
+
+    assert!(output.status.success(), "{output:?}");
+    // The question, and the count the server had cached before the import.
+    let started = std::time::Instant::now();
+    while app.get("copy-001").await.is_err() || app.total_size_of_all().await != 11 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "not seen within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[test]
+fn qbank_server_export_writes_the_format_its_output_names() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("qbank.db");
+    let (mut server, _, _) = crate::support::start_binary(&db, &[]);
+    crate::support::send_signal(&server, "-TERM");
+    crate::support::wait_for_exit(&mut server);
+    let output_file = dir.path().join("bank.json");
+
+    let output = server_tool(&[
+        "export".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--output".as_ref(),
+        output_file.as_os_str(),
+    ]);
+
+    assert!(output.status.success(), "{output:?}");
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&output_file).expect("read")).expect("JSON");
+    assert_eq!(exported["questions"].as_array().map(Vec::len), Some(10));
+}
+
+impl TestApp {
+    async fn total_size_of_all(&self) -> i32 {
+        self.list(pb::ListQuestionsRequest::default())
+            .await
+            .expect("list")
+            .total_size
+    }
+}
