@@ -16,9 +16,9 @@ use clap::{Parser, ValueEnum};
 
 use crate::{
     api::convert::{DEFAULT_IMPORT_CATEGORY, DEFAULT_IMPORT_LANGUAGE, card_format},
+    bank::Bank,
     config::parse_seconds,
     domain::{
-        bank::Bank,
         bank_formats::{BankFormat, ImportDefaults},
         listing::QuestionFilter,
         question::{Difficulty, QuestionType},

@@ -15,13 +15,18 @@
 //!   [`api::admission`] sheds load and rate-limits clients,
 //!   [`api::panic_guard`] contains a panicking handler to its call, and
 //!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
-//! - [`domain`]: the rules. Questions and their validation, grading, filters
-//!   and signed page tokens, the bank-file format, the GIFT and Aiken formats
-//!   other quiz tools write ([`domain::bank_formats`]), cards (questions
-//!   rendered once for listings), and [`domain::bank::Bank`], which ties them
-//!   to storage.
+//! - [`bank`]: the use cases ([`bank::Bank`]): list, get, answer, author,
+//!   import and export, tying the domain's rules to storage.
+//! - [`domain`]: the rules, a leaf that knows nothing of the layers around
+//!   it. Questions and their validation, grading, filters and signed page
+//!   tokens, edits and revisions ([`domain::authoring`]), the bank-file
+//!   format, the GIFT and Aiken formats other quiz tools write
+//!   ([`domain::bank_formats`]), and cards (questions rendered once for
+//!   listings).
 //! - [`store`]: SQLite, the only module with SQL: a read pool, one writer
-//!   thread with group commit, and the embedded migrations.
+//!   thread with group commit (every write: attempts, question changes,
+//!   imports), the caches that follow every change, a monitor that sees other
+//!   processes' changes, and the embedded migrations.
 //! - [`error`]: the one error type and its one mapping to `tonic::Status`.
 //! - [`config`] and [`telemetry`]: flags, environment and logging for the
 //!   `qbank-server` binary.
@@ -31,6 +36,7 @@
 //!   `export`.
 
 pub mod api;
+pub mod bank;
 pub mod bank_tools;
 pub mod config;
 pub mod domain;

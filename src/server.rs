@@ -25,9 +25,9 @@ use crate::{
         service::QuestionBankService,
         wire::question_bank_server::QuestionBankServer,
     },
+    bank::Bank,
     config::{Config, DEFAULT_MAX_CONNECTIONS, TlsFiles},
     domain::{
-        bank::Bank,
         bank_file::{self, BankFileError},
         question::Question,
     },

@@ -13,9 +13,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::wire;
 use crate::{
+    bank::{ImportCounts, ListPage, ListQuery},
     domain::{
         authoring::QuestionEdit,
-        bank::{ImportCounts, ListPage, ListQuery},
         bank_formats::{BankFormat, Exported, ImportDefaults},
         card::{Card, CardFormat},
         limits,

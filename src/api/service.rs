@@ -14,7 +14,8 @@ use super::{
     wire::{self, question_bank_server::QuestionBank},
 };
 use crate::{
-    domain::{bank::Bank, submission::Submission, validation::FieldError},
+    bank::Bank,
+    domain::{submission::Submission, validation::FieldError},
     error::Error,
     pb,
 };

@@ -1,8 +1,8 @@
-//! The domain: what a question is, how answers are graded, how listings page.
-//! Nothing here knows about protobuf; only [`bank`] talks to storage.
+//! The domain: what a question is, how answers are graded, how listings page,
+//! how a question is edited, what bank files look like. A leaf: it knows
+//! neither protobuf nor storage nor the use cases (`crate::bank`).
 
 pub mod authoring;
-pub mod bank;
 pub mod bank_file;
 pub mod bank_formats;
 pub mod card;

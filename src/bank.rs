@@ -1,9 +1,12 @@
-//! The question bank's use cases: look up, list and answer questions. Each
-//! validates what storage cannot, calls storage, and applies the domain rules.
+//! The question bank's use cases: look up, list, answer and author questions,
+//! import and export banks. Each validates what storage cannot, calls
+//! storage, and applies the domain rules. The layer between the transport
+//! and the domain: the domain knows nothing of storage, storage nothing of
+//! the use cases.
 
 use std::time::SystemTime;
 
-use super::{
+use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
     bank_formats::{BankFormat, Exported, ImportDefaults},
     card::Card,
