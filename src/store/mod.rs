@@ -45,7 +45,7 @@ use crate::domain::{
     submission::{Attempt, GradedAnswer},
 };
 
-pub use sqlite::ReaderPool;
+use sqlite::ReaderPool;
 
 /// How many writes may wait for the writer before callers wait to enqueue.
 const WRITE_QUEUE_CAPACITY: usize = 1024;

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 
 /// Read connections, shared by all callers.
-pub type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
+pub(super) type ReaderPool = r2d2::Pool<SqliteConnectionManager>;
 
 /// Read connections: one for each scan [`SCANS_IN_FLIGHT`] allows, plus one
 /// for each async worker of the runtime opening the store, which holds at
