@@ -1,13 +1,16 @@
 //! The command line: global connection options (each also read from a `QBANK_*` environment
 //! variable) and one subcommand per task.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::pb;
 
-/// Browse the qbank question bank, answer questions and take a quiz from the terminal.
+/// Browse the qbank question bank, answer questions, take a quiz and, with the admin token,
+/// write questions and import or export banks, from the terminal.
 #[derive(Debug, Parser)]
 #[command(name = "qbank", version, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
@@ -20,7 +23,8 @@ pub(crate) struct Cli {
     )]
     pub(crate) addr: String,
 
-    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full`).
+    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full` and by the
+    /// commands that write or export questions).
     #[arg(
         long,
         help_heading = "Global options",
@@ -70,9 +74,33 @@ pub(crate) enum Command {
     Quiz(QuizArgs),
     /// Show the server's health status (exit code 0 only when SERVING).
     Health(HealthArgs),
+    /// Add a question from a TOML file (one question, in the bank-file shape).
+    Create(CreateArgs),
+    /// Replace the fields a TOML file gives of a question.
+    Update(UpdateArgs),
+    /// Change a question in $VISUAL or $EDITOR, refused if someone changes it meanwhile.
+    Edit(EditArgs),
+    /// Delete a question (it can be restored with `undelete`).
+    Delete(DeleteArgs),
+    /// Restore a deleted question as it was.
+    Undelete(UndeleteArgs),
+    /// List every revision of a question, newest first.
+    History(HistoryArgs),
+    /// Import bank files: each file all or nothing.
+    #[command(
+        after_help = "The format comes from each file's extension (.toml, .json, .gift, .aiken) \
+                      unless --format names it."
+    )]
+    Import(ImportArgs),
+    /// Export the questions that match the filters as a bank file.
+    #[command(
+        after_help = "The format comes from --output's extension unless --format names it; \
+                      TOML otherwise."
+    )]
+    Export(ExportArgs),
 }
 
-/// Which questions `list` and `quiz` take; unset filters match everything.
+/// Which questions `list`, `quiz` and `export` take; unset filters match everything.
 #[derive(Debug, Args)]
 pub(crate) struct QuestionFilter {
     /// Only questions of this category, e.g. llm.
@@ -164,6 +192,104 @@ pub(crate) struct HealthArgs {
     pub(crate) service: String,
 }
 
+/// Arguments of `qbank create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// The question, as a TOML file; without an id the server picks one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+}
+
+/// Arguments of `qbank update`.
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// The question's id, e.g. llm-001.
+    pub(crate) id: String,
+
+    /// The fields to replace, as a TOML file; fields it leaves out stay as they are.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+
+    /// Refuse the change (exit code 8) unless the question is still at this revision.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) expected_revision: Option<i64>,
+}
+
+/// Arguments of `qbank edit`.
+#[derive(Debug, Args)]
+pub(crate) struct EditArgs {
+    /// The question's id, e.g. llm-001.
+    pub(crate) id: String,
+}
+
+/// Arguments of `qbank delete`.
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// The question's id, e.g. llm-001.
+    pub(crate) id: String,
+
+    /// Refuse to delete (exit code 8) unless the question is still at this revision.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) expected_revision: Option<i64>,
+}
+
+/// Arguments of `qbank undelete`.
+#[derive(Debug, Args)]
+pub(crate) struct UndeleteArgs {
+    /// The deleted question's id, e.g. llm-001.
+    pub(crate) id: String,
+}
+
+/// Arguments of `qbank history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The question's id, e.g. llm-001; deleted questions have a history too.
+    pub(crate) id: String,
+}
+
+/// Arguments of `qbank import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The bank files, imported one after the other.
+    #[arg(required = true, value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+
+    /// The files' format, instead of their extensions'.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<BankFormat>,
+
+    /// Check the files and count what would change, changing nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// The category of questions whose file gives none (GIFT before any $CATEGORY, Aiken).
+    #[arg(long, value_name = "CATEGORY")]
+    pub(crate) default_category: Option<String>,
+
+    /// The difficulty of questions whose format has none (GIFT, Aiken); medium if unset.
+    #[arg(long, value_enum, value_name = "DIFFICULTY")]
+    pub(crate) default_difficulty: Option<Difficulty>,
+
+    /// The language (BCP-47) of questions whose format has none (GIFT, Aiken).
+    #[arg(long, value_name = "LANGUAGE")]
+    pub(crate) default_language: Option<String>,
+}
+
+/// Arguments of `qbank export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    pub(crate) filter: QuestionFilter,
+
+    /// The file's format, instead of --output's extension's.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<BankFormat>,
+
+    /// Write the file here instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
 /// How hard a question is, as typed on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Difficulty {
@@ -178,6 +304,53 @@ pub(crate) enum QuestionType {
     SingleChoice,
     MultipleChoice,
     TrueFalse,
+}
+
+impl From<Difficulty> for pb::Difficulty {
+    fn from(difficulty: Difficulty) -> Self {
+        match difficulty {
+            Difficulty::Easy => Self::Easy,
+            Difficulty::Medium => Self::Medium,
+            Difficulty::Hard => Self::Hard,
+        }
+    }
+}
+
+impl From<QuestionType> for pb::QuestionType {
+    fn from(question_type: QuestionType) -> Self {
+        match question_type {
+            QuestionType::SingleChoice => Self::SingleChoice,
+            QuestionType::MultipleChoice => Self::MultipleChoice,
+            QuestionType::TrueFalse => Self::TrueFalse,
+        }
+    }
+}
+
+/// The formats of a bank file, as `--format` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BankFormat {
+    Toml,
+    Json,
+    Gift,
+    Aiken,
+}
+
+impl BankFormat {
+    /// The format `path`'s extension names, if it names one; `--format` overrides it.
+    pub(crate) fn of_path(path: &Path) -> Option<Self> {
+        Self::from_str(path.extension()?.to_str()?, true).ok()
+    }
+}
+
+impl From<BankFormat> for pb::BankFormat {
+    fn from(format: BankFormat) -> Self {
+        match format {
+            BankFormat::Toml => Self::Toml,
+            BankFormat::Json => Self::Json,
+            BankFormat::Gift => Self::Gift,
+            BankFormat::Aiken => Self::Aiken,
+        }
+    }
 }
 
 /// Parses `--timeout`: a whole number followed by `ms`, `s` or `m`. A bare number is refused
@@ -263,6 +436,20 @@ mod tests {
         assert_eq!(list.filter.difficulty, Some(Difficulty::Hard));
         assert_eq!(list.filter.question_type, Some(QuestionType::TrueFalse));
         assert_eq!(list.filter.tags, ["rag", "rlhf"]);
+    }
+
+    #[test]
+    fn bank_formats_come_from_the_extension_in_any_case() {
+        assert_eq!(
+            BankFormat::of_path(Path::new("dir/bank.GIFT")),
+            Some(BankFormat::Gift)
+        );
+        assert_eq!(
+            BankFormat::of_path(Path::new("q.aiken")),
+            Some(BankFormat::Aiken)
+        );
+        assert_eq!(BankFormat::of_path(Path::new("bank.txt")), None);
+        assert_eq!(BankFormat::of_path(Path::new("toml")), None);
     }
 
     #[test]

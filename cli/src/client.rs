@@ -129,6 +129,115 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
+    /// Adds a question at revision 1; with an empty id the server picks one.
+    pub(crate) async fn create_question(
+        &mut self,
+        question: pb::Question,
+    ) -> Result<pb::Question, Error> {
+        let request = pb::CreateQuestionRequest {
+            question: Some(question),
+            question_id: String::new(),
+        };
+        let result = self.questions.create_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Replaces the fields `paths` name of the question `question.id` names; refused with
+    /// ABORTED unless it is at `expected_revision` (0: at any).
+    pub(crate) async fn update_question(
+        &mut self,
+        question: pb::Question,
+        paths: Vec<String>,
+        expected_revision: i64,
+    ) -> Result<pb::Question, Error> {
+        let request = pb::UpdateQuestionRequest {
+            question: Some(question),
+            update_mask: Some(prost_types::FieldMask { paths }),
+            expected_revision,
+        };
+        let result = self.questions.update_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Deletes a question, unless it is no longer at `expected_revision` (0: at any).
+    pub(crate) async fn delete_question(
+        &mut self,
+        id: &str,
+        expected_revision: i64,
+    ) -> Result<(), Error> {
+        let request = pb::DeleteQuestionRequest {
+            id: id.to_owned(),
+            expected_revision,
+        };
+        let result = self.questions.delete_question(request).await;
+        result.map(drop).map_err(|status| self.failure(status))
+    }
+
+    /// Restores a deleted question and returns it.
+    pub(crate) async fn undelete_question(&mut self, id: &str) -> Result<pb::Question, Error> {
+        let request = pb::UndeleteQuestionRequest { id: id.to_owned() };
+        let result = self.questions.undelete_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// One page of a question's revisions, newest first.
+    pub(crate) async fn list_question_revisions(
+        &mut self,
+        id: &str,
+        page_token: String,
+    ) -> Result<pb::ListQuestionRevisionsResponse, Error> {
+        let request = pb::ListQuestionRevisionsRequest {
+            id: id.to_owned(),
+            page_size: 0,
+            page_token,
+        };
+        let result = self.questions.list_question_revisions(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Uploads one bank file as `chunks`, the first of which carries the import's options.
+    pub(crate) async fn import_questions(
+        &mut self,
+        chunks: Vec<pb::ImportQuestionsRequest>,
+    ) -> Result<pb::ImportQuestionsResponse, Error> {
+        let result = self
+            .questions
+            .import_questions(tokio_stream::iter(chunks))
+            .await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// The exported bank file, put together from its chunks, and what it left out.
+    pub(crate) async fn export_questions(
+        &mut self,
+        request: pb::ExportQuestionsRequest,
+    ) -> Result<Export, Error> {
+        let result = self.questions.export_questions(request).await;
+        let mut chunks = result.map_err(|status| self.failure(status))?.into_inner();
+        let mut export = Export::default();
+        // A stream that breaks off is an error, not a shorter file: the caller never writes a
+        // bank that silently lacks its last questions.
+        while let Some(chunk) = chunks
+            .message()
+            .await
+            .map_err(|status| self.failure(status))?
+        {
+            export.content.extend_from_slice(&chunk.content);
+            export.omitted.extend(chunk.omitted);
+        }
+        Ok(export)
+    }
+
     /// Submits an answer and returns its grade.
     ///
     /// Each call sends a fresh request id and keeps it across retries: the server records an
@@ -190,6 +299,15 @@ impl Client {
             _ => Error::Rejected(status),
         }
     }
+}
+
+/// An exported bank file.
+#[derive(Debug, Default)]
+pub(crate) struct Export {
+    /// The file's bytes.
+    pub(crate) content: Vec<u8>,
+    /// What the format could not express, one line each: `QUESTION_ID: what was left out`.
+    pub(crate) omitted: Vec<String>,
 }
 
 /// What every call carries: the deadline (as `grpc-timeout`, so the server stops working on

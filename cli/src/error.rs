@@ -18,7 +18,9 @@ Exit codes:
   4  invalid argument: the server rejected the request, e.g. an unknown choice key
   5  unauthenticated or permission denied: missing or wrong --token
   6  unavailable: server unreachable, or no answer within --timeout
-  7  health: the server answered but is not SERVING";
+  7  health: the server answered but is not SERVING
+  8  conflict: the question changed since it was read, its id is taken, or it is not in
+     the state the command needs (e.g. undelete of a question that is not deleted)";
 
 /// The process exit code of each kind of failure (see [`EXIT_CODES_HELP`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +33,7 @@ pub(crate) enum ExitCode {
     Unauthenticated = 5,
     Unavailable = 6,
     NotServing = 7,
+    Conflict = 8,
 }
 
 /// Why a command failed.
@@ -52,6 +55,15 @@ pub(crate) enum Error {
     NotServing { status: &'static str },
     /// `quiz` found no question to ask.
     NoMatchingQuestions,
+    /// An argument is unusable in a way clap cannot see: a question file that does not parse,
+    /// an id that contradicts the command line, a file whose format is unknown.
+    Usage(String),
+    /// `$VISUAL`/`$EDITOR` could not be started or exited with a failure.
+    Editor { command: String, reason: String },
+    /// The question changed on the server while `edit` had it open (ABORTED).
+    EditConflict { id: String, status: Status },
+    /// The server refused an import file; `problems` are `FILE:LINE: reason` lines.
+    ImportRejected { file: String, problems: Vec<String> },
     /// Reading standard input or writing standard output failed.
     Io(io::Error),
 }
@@ -60,7 +72,7 @@ impl Error {
     /// The exit code documented for this failure.
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
-            Self::InvalidAddress { .. } | Self::InvalidToken => ExitCode::Usage,
+            Self::InvalidAddress { .. } | Self::InvalidToken | Self::Usage(_) => ExitCode::Usage,
             Self::Unavailable { .. }
             | Self::ServerUnavailable(_)
             | Self::DeadlineExceeded { .. } => ExitCode::Unavailable,
@@ -69,11 +81,16 @@ impl Error {
                 Code::InvalidArgument => ExitCode::InvalidArgument,
                 Code::Unauthenticated | Code::PermissionDenied => ExitCode::Unauthenticated,
                 Code::Unavailable | Code::DeadlineExceeded => ExitCode::Unavailable,
+                Code::Aborted | Code::AlreadyExists | Code::FailedPrecondition => {
+                    ExitCode::Conflict
+                }
                 _ => ExitCode::Other,
             },
             Self::NotServing { .. } => ExitCode::NotServing,
             Self::NoMatchingQuestions => ExitCode::NotFound,
-            Self::Io(_) => ExitCode::Other,
+            Self::EditConflict { .. } => ExitCode::Conflict,
+            Self::ImportRejected { .. } => ExitCode::InvalidArgument,
+            Self::Io(_) | Self::Editor { .. } => ExitCode::Other,
         }
     }
 
@@ -109,9 +126,29 @@ impl Error {
                     "pass the admin token with --token or the QBANK_TOKEN environment variable"
                         .to_owned(),
                 ),
+                Code::Aborted => Some(
+                    "someone changed the question since you read it; read it again and retry"
+                        .to_owned(),
+                ),
+                Code::AlreadyExists => Some(
+                    "pick another id, or change the existing question with `qbank update`"
+                        .to_owned(),
+                ),
                 _ => None,
             },
-            Self::NotServing { .. } | Self::Io(_) => None,
+            Self::EditConflict { id, .. } => Some(format!(
+                "someone changed {id} while you edited it; run `qbank edit {id}` again to start \
+                 from their version"
+            )),
+            Self::Editor { .. } => Some(
+                "set VISUAL or EDITOR to an editor that waits until you close the file, \
+                 e.g. EDITOR=\"code --wait\""
+                    .to_owned(),
+            ),
+            Self::NotServing { .. }
+            | Self::Io(_)
+            | Self::Usage(_)
+            | Self::ImportRejected { .. } => None,
             Self::NoMatchingQuestions => Some(
                 "loosen the filters; `qbank list` with the same filters shows what matches"
                     .to_owned(),
@@ -150,6 +187,26 @@ impl fmt::Display for Error {
             }
             Self::NotServing { status } => write!(f, "the server is not serving: {status}"),
             Self::NoMatchingQuestions => f.write_str("no question matches the filters"),
+            Self::Usage(message) => f.write_str(message),
+            Self::Editor { command, reason } => write!(f, "the editor {command:?} {reason}"),
+            Self::EditConflict { id, status } => write!(
+                f,
+                "{id} was not saved: {} ({})",
+                status.message(),
+                code_name(status.code())
+            ),
+            // The problems follow on lines of their own, `FILE:LINE: reason` as compilers
+            // print them, so editors and terminals can jump to each line.
+            Self::ImportRejected { file, problems } => {
+                write!(
+                    f,
+                    "{file} has {} error(s), nothing from it was imported (INVALID_ARGUMENT)",
+                    problems.len()
+                )?;
+                problems
+                    .iter()
+                    .try_for_each(|problem| write!(f, "\n{problem}"))
+            }
             Self::Io(error) => write!(f, "{error}"),
         }
     }
@@ -197,6 +254,9 @@ mod tests {
             (Code::Unauthenticated, 5),
             (Code::PermissionDenied, 5),
             (Code::Unavailable, 6),
+            (Code::Aborted, 8),
+            (Code::AlreadyExists, 8),
+            (Code::FailedPrecondition, 8),
             (Code::Internal, 1),
         ];
         for (code, exit) in cases {
@@ -226,6 +286,17 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_while_editing_says_to_edit_again() {
+        let error = Error::EditConflict {
+            id: "llm-001".to_owned(),
+            status: Status::aborted("llm-001 is at revision 3, not 2"),
+        };
+        assert_eq!(error.exit_code(), ExitCode::Conflict);
+        let hint = error.hint().expect("a hint");
+        assert!(hint.contains("qbank edit llm-001"), "{hint}");
+    }
+
+    #[test]
     fn only_a_closed_pipe_counts_as_a_broken_pipe() {
         assert!(Error::Io(io::ErrorKind::BrokenPipe.into()).is_broken_pipe());
         assert!(!Error::Io(io::ErrorKind::InvalidData.into()).is_broken_pipe());
@@ -233,7 +304,7 @@ mod tests {
 
     #[test]
     fn the_help_text_documents_every_exit_code() {
-        for code in 0..=7 {
+        for code in 0..=8 {
             assert!(
                 EXIT_CODES_HELP.contains(&format!("  {code}  ")),
                 "exit code {code}"

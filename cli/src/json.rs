@@ -221,6 +221,45 @@ pub(crate) struct QuizAnswerJson<'a> {
     pub(crate) grade: GradeJson<'a>,
 }
 
+/// The result of `qbank delete`: DeleteQuestion answers nothing, so this says what happened.
+#[derive(Debug, Serialize)]
+pub(crate) struct DeletedJson<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) deleted: bool,
+}
+
+/// `qbank.v1.ImportQuestionsResponse` of one file, with the file's name.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportJson<'a> {
+    file: &'a str,
+    dry_run: bool,
+    created: i32,
+    updated: i32,
+    unchanged: i32,
+    skipped: i32,
+}
+
+impl<'a> ImportJson<'a> {
+    /// The counts of importing `file`.
+    pub(crate) fn new(file: &'a str, dry_run: bool, counts: &pb::ImportQuestionsResponse) -> Self {
+        let pb::ImportQuestionsResponse {
+            created,
+            updated,
+            unchanged,
+            skipped,
+        } = *counts;
+        Self {
+            file,
+            dry_run,
+            created,
+            updated,
+            unchanged,
+            skipped,
+        }
+    }
+}
+
 /// `grpc.health.v1.HealthCheckResponse`.
 #[derive(Debug, Serialize)]
 pub(crate) struct HealthJson {

@@ -3,7 +3,8 @@
 //! A command travels: `args` (the command line) → `commands` (one module per subcommand) →
 //! `client` (the gRPC connection: token, deadline, retry) → the server. On the way back,
 //! `render` and `table` print text for people, `json` prints JSON for scripts, and `error`
-//! turns a failure into one `error: …` line, a hint and a documented exit code.
+//! turns a failure into one `error: …` line, a hint and a documented exit code. The authoring
+//! commands read and write one question as a TOML file through `question_file`.
 
 mod args;
 mod client;
@@ -11,6 +12,7 @@ mod commands;
 mod error;
 mod json;
 mod pb;
+mod question_file;
 mod render;
 mod table;
 

@@ -6,7 +6,7 @@ use super::Format;
 use crate::args::GetArgs;
 use crate::client::Client;
 use crate::error::Error;
-use crate::{json, pb, render};
+use crate::pb;
 
 /// Fetches the question and prints it.
 pub(super) async fn run(
@@ -23,9 +23,5 @@ pub(super) async fn run(
         pb::QuestionView::Basic
     };
     let question = client.get_question(&args.id, view).await?;
-    match format {
-        Format::Text => render::write_question(out, &question)?,
-        Format::Json => json::write_document(out, &json::QuestionJson::from(&question))?,
-    }
-    Ok(())
+    super::write_question(out, &question, format)
 }

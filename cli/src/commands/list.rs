@@ -7,7 +7,7 @@ use crate::args::{ListArgs, QuestionFilter};
 use crate::client::Client;
 use crate::error::Error;
 use crate::table::Table;
-use crate::{args, json, pb, render};
+use crate::{json, pb, render};
 
 /// Lists the questions that match the filters.
 pub(super) async fn run(
@@ -97,18 +97,8 @@ pub(super) fn list_request(
         page_token,
         category: category.clone().unwrap_or_default(),
         tags: tags.clone(),
-        difficulty: difficulty.map_or(pb::Difficulty::Unspecified, |difficulty| match difficulty {
-            args::Difficulty::Easy => pb::Difficulty::Easy,
-            args::Difficulty::Medium => pb::Difficulty::Medium,
-            args::Difficulty::Hard => pb::Difficulty::Hard,
-        }) as i32,
-        r#type: question_type.map_or(pb::QuestionType::Unspecified, |question_type| {
-            match question_type {
-                args::QuestionType::SingleChoice => pb::QuestionType::SingleChoice,
-                args::QuestionType::MultipleChoice => pb::QuestionType::MultipleChoice,
-                args::QuestionType::TrueFalse => pb::QuestionType::TrueFalse,
-            }
-        }) as i32,
+        difficulty: difficulty.map_or(pb::Difficulty::Unspecified, Into::into) as i32,
+        r#type: question_type.map_or(pb::QuestionType::Unspecified, Into::into) as i32,
         language: language.clone().unwrap_or_default(),
         view: pb::QuestionView::Basic as i32,
     }
@@ -152,7 +142,7 @@ fn write_page_footer(page: &pb::ListQuestionsResponse) {
 
 /// The width to fit the table in: `COLUMNS` when set, else the terminal's. Output that goes
 /// to a pipe or file is not cut, so `grep` sees whole stems.
-fn output_width() -> Option<usize> {
+pub(super) fn output_width() -> Option<usize> {
     if let Some(columns) = std::env::var("COLUMNS")
         .ok()
         .and_then(|columns| columns.parse().ok())

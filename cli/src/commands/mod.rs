@@ -2,16 +2,25 @@
 //! `--json`, as JSON, and returns an [`Error`] for `main` to print.
 
 mod answer;
+mod create;
+mod delete;
+mod edit;
+mod export;
 mod get;
 mod health;
+mod history;
+mod import;
 mod list;
 mod quiz;
+mod undelete;
+mod update;
 
-use std::io;
+use std::io::{self, Write};
 
 use crate::args::{Cli, Command};
 use crate::client::{Client, Connect};
 use crate::error::Error;
+use crate::{json, pb, render};
 
 /// Whether a command prints text for people or JSON for scripts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,5 +46,27 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Answer(args) => answer::run(&mut client, args, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
+        Command::Create(args) => create::run(&mut client, args, format, &mut out).await,
+        Command::Update(args) => update::run(&mut client, args, format, &mut out).await,
+        Command::Edit(args) => edit::run(&mut client, args, format, &mut out).await,
+        Command::Delete(args) => delete::run(&mut client, args, format, &mut out).await,
+        Command::Undelete(args) => undelete::run(&mut client, args, format, &mut out).await,
+        Command::History(args) => history::run(&mut client, args, format, &mut out).await,
+        Command::Import(args) => import::run(&mut client, args, format, &mut out).await,
+        // The bank file is the output, in the format it names, with or without --json.
+        Command::Export(args) => export::run(&mut client, args, &mut out).await,
     }
+}
+
+/// A question as `get` prints it: text, or with `--json` one document.
+fn write_question(
+    out: &mut dyn Write,
+    question: &pb::Question,
+    format: Format,
+) -> Result<(), Error> {
+    match format {
+        Format::Text => render::write_question(out, question)?,
+        Format::Json => json::write_document(out, &json::QuestionJson::from(question))?,
+    }
+    Ok(())
 }

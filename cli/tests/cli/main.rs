@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod answer;
+mod authoring;
 mod connection;
 mod get;
 mod health;

@@ -22,6 +22,8 @@ const CLI_ENVIRONMENT: &[&str] = &[
     "QBANK_JSON",
     "QBANK_RESPONDENT",
     "COLUMNS",
+    "VISUAL",
+    "EDITOR",
 ];
 
 /// A running server with the bundled bank (llm-001 … llm-010); stopped when dropped.
@@ -153,6 +155,14 @@ impl TestServer {
             .attempts_for_question(question_id)
             .expect("read the attempts")
             .len()
+    }
+
+    /// Runs `qbank --addr <this server> ARGS…` with `environment` set, e.g. `VISUAL`.
+    pub(crate) fn qbank_with_env(&self, args: &[&str], environment: &[(&str, &str)]) -> Run {
+        let mut command = qbank_command();
+        command.arg("--addr").arg(&self.addr).args(args);
+        command.envs(environment.iter().copied());
+        run(command, "")
     }
 
     /// Runs `qbank --addr <this server> ARGS…`, feeding `input` on standard input.
