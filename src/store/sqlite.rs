@@ -619,12 +619,14 @@ pub(super) fn data_version(connection: &Connection) -> Result<i64, StoreError> {
 
 /// The monitor's own read connection: `data_version` counts commits by
 /// other connections as one connection sees them, so it needs one of its
-/// own.
+/// own. Opened read-write (but `query_only`, like the readers) because the
+/// last connection to close checkpoints the WAL and removes it; a read-only
+/// one closing last would leave the whole WAL for the next start to replay.
 pub(super) fn open_watcher(path: &Path, access: &Access) -> Result<Connection, StoreError> {
     let connection = match access {
         Access::ReadWrite => Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?,
         Access::ReadOnly { uri } => Connection::open_with_flags(uri, read_only_flags())?,
     };
