@@ -112,14 +112,48 @@ async fn a_write_flood_refuses_writes_but_never_reads() {
         ..Limits::default()
     }))
     .await;
-    let lock = lock_the_database(&app);
-    let mut client = app.client.clone();
-    let stuck =
-        tokio::spawn(async move { client.submit_answer(submission("llm-001", &["C"])).await });
+    // An upload that never ends holds the one write slot for as long as
+    // its stream stays open: a write in progress that no lock can end.
+    let hold_the_write_slot = || {
+        let (chunks, upload) = tokio::sync::mpsc::channel(1);
+        let mut client = app.client.clone();
+        let held = tokio::spawn(async move {
+            client
+                .import_questions(crate::support::with_token(
+                    tokio_stream::wrappers::ReceiverStream::new(upload),
+                    crate::support::ADMIN_TOKEN,
+                ))
+                .await
+        });
+        let first = pb::ImportQuestionsRequest {
+            format: pb::BankFormat::Toml.into(),
+            ..Default::default()
+        };
+        chunks.try_send(first).expect("queue the first chunk");
+        (chunks, held)
+    };
+    let (mut chunks, mut held) = hold_the_write_slot();
 
-    let (status, _) = first_shed(|| app.answer("llm-002", &["false"]))
-        .await
-        .expect("a write beyond the write budget was shed");
+    // Until the upload is admitted, answers are written; from then on, shed.
+    let mut written = 0;
+    let mut shed = None;
+    for _ in 0..200 {
+        match app.answer("llm-002", &["false"]).await {
+            Ok(_) => written += 1,
+            Err(status) if status.code() == Code::ResourceExhausted => {
+                shed = Some(status);
+                break;
+            }
+            Err(status) => panic!("unexpected {status:?}"),
+        }
+        // An answer in progress when the upload arrived took the slot first,
+        // and the upload was refused: start it again.
+        if held.is_finished() {
+            (chunks, held) = hold_the_write_slot();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let status = shed.expect("a write beyond the write budget was shed");
     let mut reads = Vec::new();
     for _ in 0..20 {
         reads.push(app.get("llm-001").await.map(|_| ()));
@@ -127,16 +161,13 @@ async fn a_write_flood_refuses_writes_but_never_reads() {
 
     assert!(status.message().contains("writes"), "{}", status.message());
     assert!(reads.iter().all(Result::is_ok), "{reads:?}");
-    lock.execute_batch("ROLLBACK").expect("release the lock");
-    stuck
-        .await
-        .expect("task")
-        .expect("the stuck write completes");
     assert_eq!(
         app.attempts_stored("llm-002"),
-        0,
+        written,
         "the shed write recorded nothing"
     );
+    drop(chunks);
+    let _ = held.await.expect("the upload ends");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
