@@ -4,22 +4,25 @@
 //! and the domain: the domain knows nothing of storage, storage nothing of
 //! the use cases.
 
-use std::time::SystemTime;
+use std::{sync::Arc, time::SystemTime};
 
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
     bank_formats::{BankFormat, Exported, ImportDefaults},
     card::Card,
+    counts::{CategoryCount, TagCount},
     grading::{grade, resolve_choice_keys},
+    language::PreferredLanguages,
     listing::QuestionFilter,
     page_token::{PageTokenCodec, PageTokenError},
     question::Question,
+    search::SearchQuery,
     submission::{Attempt, GradedAnswer, Submission},
     validation::FieldError,
 };
 use crate::{
     error::Error,
-    store::{Changed, Imported, Page, QuestionChange, Recorded, Store, StoreError},
+    store::{Changed, Imported, Page, QuestionChange, Recorded, SearchPage, Store, StoreError},
 };
 
 /// A ListQuestions request, validated.
@@ -27,10 +30,32 @@ use crate::{
 pub struct ListQuery {
     /// Which questions.
     pub filter: QuestionFilter,
+    /// A full-text search among them, best match first; `None` lists them
+    /// in id order.
+    pub search: Option<Search>,
     /// How many at most (already clamped to the page size rules).
     pub page_size: usize,
     /// The previous page's token; empty for the first page.
     pub page_token: String,
+}
+
+/// A full-text search, and what it may match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// What to look for.
+    pub query: SearchQuery,
+    /// Whether explanations may match: only for callers who may read them.
+    pub explanations: bool,
+}
+
+/// A graded and recorded answer, with its explanation in the language the
+/// caller is served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answered {
+    /// The attempt; its explanation is in `explanation_language`.
+    pub attempt: Attempt,
+    /// The language of the explanation.
+    pub explanation_language: String,
 }
 
 /// What an import did (or, dry, would do), question by question.
@@ -88,8 +113,22 @@ impl Bank {
             .map_err(|error| naming_damage(id, error))
     }
 
-    /// One page of the questions matching the query's filter.
+    /// One page of the questions matching the query's filter (and search).
     pub async fn list(&self, query: ListQuery) -> Result<ListPage<Question>, Error> {
+        if let Some(search) = &query.search {
+            let offset = self.search_offset(&query, search)?;
+            let page = self
+                .store
+                .search(
+                    query.filter.clone(),
+                    search.query.clone(),
+                    search.explanations,
+                    offset,
+                    query.page_size,
+                )
+                .await?;
+            return Ok(self.finish_search_page(&query, search, offset, page));
+        }
         let (filter, after) = self.page_start(&query)?;
         let page = self
             .store
@@ -107,6 +146,19 @@ impl Bank {
     /// [`Bank::list`], but the questions' cards: the same page, the same
     /// tokens, for callers that may only see what a card shows.
     pub async fn list_cards(&self, query: ListQuery) -> Result<ListPage<Card>, Error> {
+        if let Some(search) = &query.search {
+            let offset = self.search_offset(&query, search)?;
+            let page = self
+                .store
+                .search_cards(
+                    query.filter.clone(),
+                    search.query.clone(),
+                    offset,
+                    query.page_size,
+                )
+                .await?;
+            return Ok(self.finish_search_page(&query, search, offset, page));
+        }
         let (filter, after) = self.page_start(&query)?;
         let page = self
             .store
@@ -127,6 +179,60 @@ impl Bank {
             Some(last_id)
         };
         Ok((query.filter.clone(), after))
+    }
+
+    /// How many matches of a search the query's page skips: its token's
+    /// position, signed for the same filter, search and view.
+    fn search_offset(&self, query: &ListQuery, search: &Search) -> Result<usize, Error> {
+        if query.page_token.is_empty() {
+            return Ok(0);
+        }
+        let position = self
+            .page_tokens
+            .decode_in(&search_scope(&query.filter, search), &query.page_token)
+            .map_err(|error| FieldError::new("page_token", error.to_string()))?;
+        Ok(position
+            .parse()
+            .map_err(|_| FieldError::new("page_token", PageTokenError::Invalid.to_string()))?)
+    }
+
+    /// A search's page with the token for the next one.
+    fn finish_search_page<T>(
+        &self,
+        query: &ListQuery,
+        search: &Search,
+        offset: usize,
+        page: SearchPage<T>,
+    ) -> ListPage<T> {
+        let next_page_token = page.has_more.then(|| {
+            self.page_tokens.encode_in(
+                &search_scope(&query.filter, search),
+                &(offset + query.page_size).to_string(),
+            )
+        });
+        ListPage {
+            entries: page.entries,
+            next_page_token,
+            total_size: page.total_size,
+        }
+    }
+
+    /// The live questions of each category available in `language`.
+    pub async fn category_counts(
+        &self,
+        language: Option<String>,
+    ) -> Result<Arc<[CategoryCount]>, Error> {
+        Ok(self.store.category_counts(language).await?)
+    }
+
+    /// The live questions carrying each tag, of `category` and available
+    /// in `language` where given.
+    pub async fn tag_counts(
+        &self,
+        category: Option<String>,
+        language: Option<String>,
+    ) -> Result<Arc<[TagCount]>, Error> {
+        Ok(self.store.tag_counts(category, language).await?)
     }
 
     /// The page with the token for the next one, signed for `filter`.
@@ -304,46 +410,84 @@ impl Bank {
         Ok(changed)
     }
 
-    /// Grades `submission` and records the attempt durably. A retry with the
-    /// same request id returns the attempt recorded the first time.
-    pub async fn submit(&self, submission: Submission) -> Result<Attempt, Error> {
-        let answer = match self.grade(&submission) {
-            Ok(answer) => answer,
+    /// Grades `submission` and records the attempt durably, explained in
+    /// the first of `languages` the question has. A retry with the same
+    /// request id returns the attempt recorded the first time.
+    pub async fn submit(
+        &self,
+        submission: Submission,
+        languages: &PreferredLanguages,
+    ) -> Result<Answered, Error> {
+        let (question, answer) = match self.grade(&submission) {
+            Ok(graded) => graded,
             // The question may have been deleted, or changed so the keys no
             // longer fit, since a request with this id was recorded: a
             // retry still gets the original response. Looked for only
             // here, so a new answer pays no extra read.
             Err(error) => {
                 return match self.recorded(&submission)? {
-                    Some(attempt) => Ok(attempt),
+                    Some(attempt) => self.explained_as_recorded(attempt, languages),
                     None => Err(error),
                 };
             }
         };
         match self.store.record_attempt(answer).await? {
-            Recorded::New(attempt) => Ok(attempt),
-            Recorded::Existing(attempt) => same_request(&submission, attempt),
+            Recorded::New(attempt) => Ok(explained(attempt, &question, languages)),
+            Recorded::Existing(attempt) => {
+                let attempt = same_request(&submission, attempt)?;
+                if attempt.answer.question_revision == question.revision {
+                    Ok(explained(attempt, &question, languages))
+                } else {
+                    self.explained_as_recorded(attempt, languages)
+                }
+            }
         }
     }
 
+    /// `attempt` explained in the language of `languages` that the revision
+    /// it was graded against has.
+    fn explained_as_recorded(
+        &self,
+        attempt: Attempt,
+        languages: &PreferredLanguages,
+    ) -> Result<Answered, Error> {
+        let answer = &attempt.answer;
+        let revision = self
+            .store
+            .any_revision(&answer.question_id, answer.question_revision)
+            .map_err(|error| naming_damage(&answer.question_id, error))?
+            .ok_or_else(|| {
+                StoreError::Internal(
+                    format!(
+                        "attempt {} was graded against revision {} of question {:?}, which is \
+                         not stored",
+                        attempt.id, answer.question_revision, answer.question_id
+                    )
+                    .into(),
+                )
+            })?;
+        Ok(explained(attempt, &revision, languages))
+    }
+
     /// Grades `submission` against the question's current revision.
-    fn grade(&self, submission: &Submission) -> Result<GradedAnswer, Error> {
+    fn grade(&self, submission: &Submission) -> Result<(Question, GradedAnswer), Error> {
         let question = self.question(&submission.question_id)?;
         let choice_keys = resolve_choice_keys(&question, &submission.choice_keys)
             .map_err(|error| FieldError::new("choice_keys", error.to_string()))?;
         let grade = grade(&question, &choice_keys);
-        Ok(GradedAnswer {
-            question_id: question.id,
+        let answer = GradedAnswer {
+            question_id: question.id.clone(),
             question_revision: question.revision,
             choice_keys,
             correct: grade.correct,
             score: grade.score,
-            correct_choice_keys: question.answer.correct_choice_keys,
-            explanation: question.answer.explanation,
+            correct_choice_keys: question.answer.correct_choice_keys.clone(),
+            explanation: question.answer.explanation.clone(),
             respondent_id: submission.respondent_id.clone(),
             request_id: submission.request_id.clone(),
             submit_time: SystemTime::now(),
-        })
+        };
+        Ok((question, answer))
     }
 
     /// The attempt recorded earlier for the submission's request id, if any.
@@ -355,6 +499,21 @@ impl Bank {
             Some(attempt) => same_request(submission, attempt).map(Some),
             None => Ok(None),
         }
+    }
+}
+
+/// `attempt`, graded against `revision`, with the explanation in the first
+/// of `languages` that revision has.
+fn explained(
+    mut attempt: Attempt,
+    revision: &Question,
+    languages: &PreferredLanguages,
+) -> Answered {
+    let content = revision.content(languages.pick(revision.languages()));
+    attempt.answer.explanation = content.explanation;
+    Answered {
+        attempt,
+        explanation_language: content.language,
     }
 }
 
@@ -406,6 +565,16 @@ fn refused(refused: ChangeRefused) -> Error {
             FieldError::new(format!("question.{field}"), reason).into()
         }
     }
+}
+
+/// What a search's page tokens are signed for: its filter, its query, and
+/// whether explanations match (which changes the matches).
+fn search_scope(filter: &QuestionFilter, search: &Search) -> Vec<u8> {
+    let mut scope = b"search\0".to_vec();
+    scope.push(u8::from(search.explanations));
+    scope.extend_from_slice(&filter.canonical_bytes());
+    scope.extend_from_slice(search.query.text().as_bytes());
+    scope
 }
 
 /// What a revision history's page tokens are signed for: its question.

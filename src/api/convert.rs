@@ -13,15 +13,18 @@ use sha2::{Digest as _, Sha256};
 
 use super::wire;
 use crate::{
-    bank::{ImportCounts, ListPage, ListQuery},
+    bank::{Answered, ImportCounts, ListPage, ListQuery, Search},
     domain::{
         authoring::QuestionEdit,
         bank_formats::{BankFormat, Exported, ImportDefaults},
         card::{Card, CardFormat},
+        counts::{CategoryCount, TagCount},
+        language::PreferredLanguages,
         limits,
         listing::{QuestionFilter, page_size},
-        question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
-        submission::{Attempt, Submission},
+        question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
+        search::SearchQuery,
+        submission::Submission,
         validation::{FieldError, check_identifier, check_length, check_question_id},
     },
     error::Error,
@@ -46,6 +49,8 @@ pub struct GetQuestion {
     pub view: View,
     /// An earlier revision, or `None` for the current one.
     pub revision: Option<i64>,
+    /// The languages to serve it in.
+    pub languages: PreferredLanguages,
 }
 
 /// A CreateQuestion request, validated: the new question, at revision 1.
@@ -100,6 +105,7 @@ const UPDATE_MASK_PATHS: &[&str] = &[
     "category",
     "tags",
     "language",
+    "translations",
 ];
 
 impl TryFrom<pb::CreateQuestionRequest> for CreateQuestion {
@@ -154,6 +160,9 @@ fn new_question_from_proto(
         create_time: _,
         update_time: _,
         answer,
+        translations,
+        // Output only: the languages follow from the translations.
+        available_languages: _,
     } = question;
     let answer = answer.ok_or_else(|| FieldError::new("question.answer", "is required"))?;
     Ok(Question {
@@ -169,7 +178,49 @@ fn new_question_from_proto(
         create_time: now,
         update_time: now,
         answer: answer_from_proto(answer),
+        translations: translations_from_proto(translations),
     })
+}
+
+fn translations_from_proto(translations: Vec<pb::QuestionTranslation>) -> Vec<Translation> {
+    translations
+        .into_iter()
+        .map(
+            |pb::QuestionTranslation {
+                 language,
+                 stem,
+                 choices,
+                 explanation,
+             }| Translation {
+                language,
+                stem,
+                choices: choices_from_proto(choices),
+                explanation,
+            },
+        )
+        .collect()
+}
+
+fn translations_to_proto(translations: Vec<Translation>) -> Vec<pb::QuestionTranslation> {
+    translations
+        .into_iter()
+        .map(|translation| pb::QuestionTranslation {
+            language: translation.language,
+            stem: translation.stem,
+            choices: choices_to_proto(translation.choices),
+            explanation: translation.explanation,
+        })
+        .collect()
+}
+
+fn choices_to_proto(choices: Vec<Choice>) -> Vec<pb::Choice> {
+    choices
+        .into_iter()
+        .map(|choice| pb::Choice {
+            key: choice.key,
+            text: choice.text,
+        })
+        .collect()
 }
 
 fn required_question_type(value: i32) -> Result<QuestionType, FieldError> {
@@ -241,6 +292,8 @@ impl TryFrom<pb::UpdateQuestionRequest> for UpdateQuestion {
             create_time: _,
             update_time: _,
             answer,
+            translations,
+            available_languages: _,
         } = question;
         // An empty mask means every field the message sets (AIP-134).
         let named = |path: &str, set: bool| {
@@ -269,6 +322,8 @@ impl TryFrom<pb::UpdateQuestionRequest> for UpdateQuestion {
             category: named("category", !category.is_empty()).then_some(category),
             tags: named("tags", !tags.is_empty()).then_some(tags),
             language: named("language", !language.is_empty()).then_some(language),
+            translations: named("translations", !translations.is_empty())
+                .then(|| translations_from_proto(translations)),
         };
         Ok(Self {
             id,
@@ -478,7 +533,7 @@ pub fn revisions_to_proto(page: ListPage<Question>) -> pb::ListQuestionRevisions
     pb::ListQuestionRevisionsResponse {
         revisions: entries
             .into_iter()
-            .map(|question| question_to_proto(question, View::Full))
+            .map(|question| question_to_proto(question, View::Full, &PreferredLanguages::none()))
             .collect(),
         next_page_token: next_page_token.unwrap_or_default(),
     }
@@ -491,13 +546,20 @@ pub struct ListQuestions {
     pub query: ListQuery,
     /// The view asked for.
     pub view: View,
+    /// The languages to serve the questions in.
+    pub languages: PreferredLanguages,
 }
 
 impl TryFrom<pb::GetQuestionRequest> for GetQuestion {
     type Error = Error;
 
     fn try_from(request: pb::GetQuestionRequest) -> Result<Self, Error> {
-        let pb::GetQuestionRequest { id, view, revision } = request;
+        let pb::GetQuestionRequest {
+            id,
+            view,
+            revision,
+            preferred_languages,
+        } = request;
         check_question_id("id", &id)?;
         let revision = match revision {
             0 => None,
@@ -510,6 +572,7 @@ impl TryFrom<pb::GetQuestionRequest> for GetQuestion {
             id,
             view: view_from_proto(view)?,
             revision,
+            languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
         })
     }
 }
@@ -527,8 +590,15 @@ impl TryFrom<pb::ListQuestionsRequest> for ListQuestions {
             r#type,
             language,
             view,
+            preferred_languages,
+            query,
         } = request;
         check_length("page_token", &page_token, limits::PAGE_TOKEN_MAX_CHARS)?;
+        let view = view_from_proto(view)?;
+        let search = SearchQuery::parse(&query)?.map(|query| Search {
+            query,
+            explanations: view == View::Full,
+        });
         let filter = QuestionFilter::new(
             category,
             tags,
@@ -539,15 +609,26 @@ impl TryFrom<pb::ListQuestionsRequest> for ListQuestions {
         Ok(Self {
             query: ListQuery {
                 filter,
+                search,
                 page_size: page_size(requested_page_size)?,
                 page_token,
             },
-            view: view_from_proto(view)?,
+            view,
+            languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
         })
     }
 }
 
-impl TryFrom<pb::SubmitAnswerRequest> for Submission {
+/// A SubmitAnswer request, validated.
+#[derive(Debug)]
+pub struct SubmitAnswer {
+    /// The answer.
+    pub submission: Submission,
+    /// The languages to explain it in.
+    pub languages: PreferredLanguages,
+}
+
+impl TryFrom<pb::SubmitAnswerRequest> for SubmitAnswer {
     type Error = Error;
 
     fn try_from(request: pb::SubmitAnswerRequest) -> Result<Self, Error> {
@@ -556,13 +637,98 @@ impl TryFrom<pb::SubmitAnswerRequest> for Submission {
             choice_keys,
             respondent_id,
             request_id,
+            preferred_languages,
         } = request;
-        Ok(Submission::new(
-            question_id,
-            choice_keys,
-            respondent_id,
-            request_id,
-        )?)
+        Ok(Self {
+            submission: Submission::new(question_id, choice_keys, respondent_id, request_id)?,
+            languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
+        })
+    }
+}
+
+/// A ListCategories request, validated: the language filter.
+#[derive(Debug)]
+pub struct ListCategories {
+    /// Only questions available in this language.
+    pub language: Option<String>,
+}
+
+impl TryFrom<pb::ListCategoriesRequest> for ListCategories {
+    type Error = Error;
+
+    fn try_from(request: pb::ListCategoriesRequest) -> Result<Self, Error> {
+        let pb::ListCategoriesRequest { language } = request;
+        let QuestionFilter { language, .. } =
+            QuestionFilter::new(String::new(), Vec::new(), None, None, language)?;
+        Ok(Self { language })
+    }
+}
+
+/// A ListTags request, validated: its filters.
+#[derive(Debug)]
+pub struct ListTags {
+    /// Only questions of this category.
+    pub category: Option<String>,
+    /// Only questions available in this language.
+    pub language: Option<String>,
+}
+
+impl TryFrom<pb::ListTagsRequest> for ListTags {
+    type Error = Error;
+
+    fn try_from(request: pb::ListTagsRequest) -> Result<Self, Error> {
+        let pb::ListTagsRequest { category, language } = request;
+        let QuestionFilter {
+            category, language, ..
+        } = QuestionFilter::new(category, Vec::new(), None, None, language)?;
+        Ok(Self { category, language })
+    }
+}
+
+/// Counts are far below `i32::MAX` on any bank SQLite holds.
+fn count_to_proto(count: u64) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+/// The categories' counts as ListCategories answers them.
+pub fn categories_to_proto(categories: &[CategoryCount]) -> pb::ListCategoriesResponse {
+    pb::ListCategoriesResponse {
+        categories: categories
+            .iter()
+            .map(|category| pb::CategoryCount {
+                category: category.category.clone(),
+                question_count: count_to_proto(category.question_count),
+                difficulties: category
+                    .difficulties
+                    .iter()
+                    .map(|&(difficulty, count)| pb::DifficultyCount {
+                        difficulty: difficulty_to_proto(difficulty).into(),
+                        question_count: count_to_proto(count),
+                    })
+                    .collect(),
+                types: category
+                    .types
+                    .iter()
+                    .map(|&(question_type, count)| pb::TypeCount {
+                        r#type: question_type_to_proto(question_type).into(),
+                        question_count: count_to_proto(count),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The tags' counts as ListTags answers them.
+pub fn tags_to_proto(tags: &[TagCount]) -> pb::ListTagsResponse {
+    pb::ListTagsResponse {
+        tags: tags
+            .iter()
+            .map(|tag| pb::TagCount {
+                tag: tag.tag.clone(),
+                question_count: count_to_proto(tag.question_count),
+            })
+            .collect(),
     }
 }
 
@@ -618,61 +784,88 @@ fn difficulty_to_proto(difficulty: Difficulty) -> pb::Difficulty {
     }
 }
 
-/// The question as a caller with `view` may see it. This is the one place the
-/// answer key enters a response: only for [`View::Full`].
-pub fn question_to_proto(question: Question, view: View) -> pb::Question {
+/// The question as a caller with `view` who prefers `languages` may see it.
+/// This is the one place the answer key enters a response: only for
+/// [`View::Full`].
+pub fn question_to_proto(
+    question: Question,
+    view: View,
+    languages: &PreferredLanguages,
+) -> pb::Question {
+    let position = languages.pick(question.languages());
+    question_in_language(question, view, position)
+}
+
+/// The question in the language at `position` of its languages.
+fn question_in_language(question: Question, view: View, position: usize) -> pb::Question {
+    let content = question.content(position);
+    let available_languages = question.languages().map(str::to_owned).collect();
     let Question {
         id,
         question_type,
-        stem,
-        choices,
+        stem: _,
+        choices: _,
         difficulty,
         category,
         tags,
-        language,
+        language: _,
         revision,
         create_time,
         update_time,
         answer,
+        translations,
     } = question;
+    let full = view == View::Full;
     pb::Question {
         id,
         r#type: question_type_to_proto(question_type).into(),
-        stem,
-        choices: choices
-            .into_iter()
-            .map(|choice| pb::Choice {
-                key: choice.key,
-                text: choice.text,
-            })
-            .collect(),
+        stem: content.stem,
+        choices: choices_to_proto(content.choices),
         difficulty: difficulty_to_proto(difficulty).into(),
         category,
         tags,
-        language,
+        language: content.language,
         revision,
         create_time: Some(create_time.into()),
         update_time: Some(update_time.into()),
-        answer: (view == View::Full).then_some(pb::AnswerKey {
+        answer: full.then_some(pb::AnswerKey {
             correct_choice_keys: answer.correct_choice_keys,
-            explanation: answer.explanation,
+            explanation: content.explanation,
         }),
+        translations: if full {
+            translations_to_proto(translations)
+        } else {
+            Vec::new()
+        },
+        available_languages,
     }
 }
 
 /// A question on the wire in `view`.
-pub fn question_to_wire(question: Question, view: View) -> wire::EncodedQuestion {
-    wire::EncodedQuestion(question_to_proto(question, view).encode_to_vec().into())
+pub fn question_to_wire(
+    question: Question,
+    view: View,
+    languages: &PreferredLanguages,
+) -> wire::EncodedQuestion {
+    wire::EncodedQuestion(
+        question_to_proto(question, view, languages)
+            .encode_to_vec()
+            .into(),
+    )
 }
 
 /// A card on the wire: it already is an encoded BASIC-view question (see
 /// [`card_format`]).
-pub fn card_to_wire(card: Card) -> wire::EncodedQuestion {
-    wire::EncodedQuestion(card.rendered)
+pub fn card_to_wire(card: &Card, languages: &PreferredLanguages) -> wire::EncodedQuestion {
+    wire::EncodedQuestion(card.rendered_for(languages))
 }
 
 /// A page of questions on the wire, each encoded in `view`.
-pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQuestionsReply {
+pub fn list_page_to_wire(
+    page: ListPage<Question>,
+    view: View,
+    languages: &PreferredLanguages,
+) -> wire::ListQuestionsReply {
     let ListPage {
         entries: questions,
         next_page_token,
@@ -681,7 +874,11 @@ pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQues
     wire_reply(
         questions
             .into_iter()
-            .map(|question| question_to_proto(question, view).encode_to_vec().into())
+            .map(|question| {
+                question_to_proto(question, view, languages)
+                    .encode_to_vec()
+                    .into()
+            })
             .collect(),
         next_page_token,
         total_size,
@@ -690,14 +887,20 @@ pub fn list_page_to_wire(page: ListPage<Question>, view: View) -> wire::ListQues
 
 /// A page of cards on the wire: each card already is an encoded BASIC-view
 /// question (see [`card_format`]).
-pub fn card_page_to_wire(page: ListPage<Card>) -> wire::ListQuestionsReply {
+pub fn card_page_to_wire(
+    page: ListPage<Card>,
+    languages: &PreferredLanguages,
+) -> wire::ListQuestionsReply {
     let ListPage {
         entries: cards,
         next_page_token,
         total_size,
     } = page;
     wire_reply(
-        cards.into_iter().map(|card| card.rendered).collect(),
+        cards
+            .iter()
+            .map(|card| card.rendered_for(languages))
+            .collect(),
         next_page_token,
         total_size,
     )
@@ -727,7 +930,10 @@ pub fn card_format() -> CardFormat {
         let mut hasher = Sha256::new();
         hasher.update(env!("CARGO_PKG_VERSION"));
         hasher.update(pb::FILE_DESCRIPTOR_SET);
-        hasher.update(render_card(&probe_question()));
+        let probe = probe_question();
+        for position in 0..=probe.translations.len() {
+            hasher.update(render_card(&probe, position));
+        }
         hasher.finalize().into()
     });
     CardFormat {
@@ -737,8 +943,8 @@ pub fn card_format() -> CardFormat {
     }
 }
 
-fn render_card(question: &Question) -> Vec<u8> {
-    question_to_proto(question.clone(), View::Basic).encode_to_vec()
+fn render_card(question: &Question, position: usize) -> Vec<u8> {
+    question_in_language(question.clone(), View::Basic, position).encode_to_vec()
 }
 
 /// A card is intact when it decodes as the question it is stored for, with
@@ -770,11 +976,24 @@ fn probe_question() -> Question {
         revision: 2,
         create_time: time,
         update_time: time,
+        translations: vec![Translation {
+            language: "zh".into(),
+            stem: "题干".into(),
+            choices: vec![Choice {
+                key: "A".into(),
+                text: "文本".into(),
+            }],
+            explanation: "解释".into(),
+        }],
     }
 }
 
-impl From<Attempt> for pb::SubmitAnswerResponse {
-    fn from(attempt: Attempt) -> Self {
+impl From<Answered> for pb::SubmitAnswerResponse {
+    fn from(answered: Answered) -> Self {
+        let Answered {
+            attempt,
+            explanation_language,
+        } = answered;
         let answer = attempt.answer;
         Self {
             attempt_id: attempt.id,
@@ -784,6 +1003,7 @@ impl From<Attempt> for pb::SubmitAnswerResponse {
             explanation: answer.explanation,
             question_revision: answer.question_revision,
             submit_time: Some(answer.submit_time.into()),
+            explanation_language,
         }
     }
 }

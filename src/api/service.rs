@@ -6,16 +6,17 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{
     auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
-        CreateQuestion, DeleteQuestion, ExportQuestions, GetQuestion, ImportHeader, ListQuestions,
-        ListRevisions, UpdateQuestion, View, card_page_to_wire, card_to_wire, export_to_proto,
-        import_header, list_page_to_wire, question_to_proto, question_to_wire, revisions_to_proto,
+        CreateQuestion, DeleteQuestion, ExportQuestions, GetQuestion, ImportHeader, ListCategories,
+        ListQuestions, ListRevisions, ListTags, SubmitAnswer, UpdateQuestion, View,
+        card_page_to_wire, card_to_wire, categories_to_proto, export_to_proto, import_header,
+        list_page_to_wire, question_to_proto, question_to_wire, revisions_to_proto, tags_to_proto,
         undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
 use crate::{
     bank::Bank,
-    domain::{submission::Submission, validation::FieldError},
+    domain::{language::PreferredLanguages, validation::FieldError},
     error::Error,
     pb,
 };
@@ -47,14 +48,18 @@ impl QuestionBank for QuestionBankService {
         request: Request<pb::ListQuestionsRequest>,
     ) -> Result<Response<wire::ListQuestionsReply>, Status> {
         let (metadata, _, message) = request.into_parts();
-        let ListQuestions { query, view } = message.try_into()?;
+        let ListQuestions {
+            query,
+            view,
+            languages,
+        } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
         // A card is exactly the BASIC view of its question; without cards
         // (a read-only database from another release), questions are encoded.
         let reply = if view == View::Basic && self.bank.has_cards() {
-            card_page_to_wire(self.bank.list_cards(query).await?)
+            card_page_to_wire(self.bank.list_cards(query).await?, &languages)
         } else {
-            list_page_to_wire(self.bank.list(query).await?, view)
+            list_page_to_wire(self.bank.list(query).await?, view, &languages)
         };
         Ok(Response::new(reply))
     }
@@ -64,11 +69,16 @@ impl QuestionBank for QuestionBankService {
         request: Request<pb::GetQuestionRequest>,
     ) -> Result<Response<wire::EncodedQuestion>, Status> {
         let (metadata, _, message) = request.into_parts();
-        let GetQuestion { id, view, revision } = message.try_into()?;
+        let GetQuestion {
+            id,
+            view,
+            revision,
+            languages,
+        } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
         if let Some(revision) = revision {
             let question = self.bank.question_at(&id, revision)?;
-            return Ok(Response::new(question_to_wire(question, view)));
+            return Ok(Response::new(question_to_wire(question, view, &languages)));
         }
         let card = if view == View::Basic && self.bank.has_cards() {
             self.bank.question_card(&id)?
@@ -76,8 +86,8 @@ impl QuestionBank for QuestionBankService {
             None
         };
         let encoded = match card {
-            Some(card) => card_to_wire(card),
-            None => question_to_wire(self.bank.question(&id)?, view),
+            Some(card) => card_to_wire(&card, &languages),
+            None => question_to_wire(self.bank.question(&id)?, view, &languages),
         };
         Ok(Response::new(encoded))
     }
@@ -86,9 +96,12 @@ impl QuestionBank for QuestionBankService {
         &self,
         request: Request<pb::SubmitAnswerRequest>,
     ) -> Result<Response<pb::SubmitAnswerResponse>, Status> {
-        let submission: Submission = request.into_inner().try_into()?;
-        let attempt = self.bank.submit(submission).await?;
-        Ok(Response::new(attempt.into()))
+        let SubmitAnswer {
+            submission,
+            languages,
+        } = request.into_inner().try_into()?;
+        let answered = self.bank.submit(submission, &languages).await?;
+        Ok(Response::new(answered.into()))
     }
 
     async fn create_question(
@@ -98,7 +111,11 @@ impl QuestionBank for QuestionBankService {
         let message = self.authoring(request)?;
         let CreateQuestion(question) = message.try_into()?;
         let created = self.bank.create(question).await?;
-        Ok(Response::new(question_to_proto(created, View::Full)))
+        Ok(Response::new(question_to_proto(
+            created,
+            View::Full,
+            &PreferredLanguages::none(),
+        )))
     }
 
     async fn update_question(
@@ -112,7 +129,11 @@ impl QuestionBank for QuestionBankService {
             edit,
         } = message.try_into()?;
         let updated = self.bank.update(id, expected_revision, edit).await?;
-        Ok(Response::new(question_to_proto(updated, View::Full)))
+        Ok(Response::new(question_to_proto(
+            updated,
+            View::Full,
+            &PreferredLanguages::none(),
+        )))
     }
 
     async fn delete_question(
@@ -134,7 +155,11 @@ impl QuestionBank for QuestionBankService {
     ) -> Result<Response<pb::Question>, Status> {
         let id = undelete_id(self.authoring(request)?)?;
         let restored = self.bank.undelete(id).await?;
-        Ok(Response::new(question_to_proto(restored, View::Full)))
+        Ok(Response::new(question_to_proto(
+            restored,
+            View::Full,
+            &PreferredLanguages::none(),
+        )))
     }
 
     async fn list_question_revisions(
@@ -201,6 +226,24 @@ impl QuestionBank for QuestionBankService {
         let exported = self.bank.export(format, filter).await?;
         let messages: Vec<_> = export_to_proto(exported).into_iter().map(Ok).collect();
         Ok(Response::new(futures_util::stream::iter(messages)))
+    }
+
+    async fn list_categories(
+        &self,
+        request: Request<pb::ListCategoriesRequest>,
+    ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
+        let ListCategories { language } = request.into_inner().try_into()?;
+        let categories = self.bank.category_counts(language).await?;
+        Ok(Response::new(categories_to_proto(&categories)))
+    }
+
+    async fn list_tags(
+        &self,
+        request: Request<pb::ListTagsRequest>,
+    ) -> Result<Response<pb::ListTagsResponse>, Status> {
+        let ListTags { category, language } = request.into_inner().try_into()?;
+        let tags = self.bank.tag_counts(category, language).await?;
+        Ok(Response::new(tags_to_proto(&tags)))
     }
 }
 

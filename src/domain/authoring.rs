@@ -8,7 +8,7 @@
 use std::time::SystemTime;
 
 use super::{
-    question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
+    question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
     validation::FieldError,
 };
 
@@ -29,8 +29,10 @@ pub struct QuestionEdit {
     pub category: Option<String>,
     /// New tags, all of them.
     pub tags: Option<Vec<String>>,
-    /// A new language.
+    /// A new original language.
     pub language: Option<String>,
+    /// New translations, all of them.
+    pub translations: Option<Vec<Translation>>,
 }
 
 impl QuestionEdit {
@@ -50,6 +52,7 @@ impl QuestionEdit {
             create_time: _,
             update_time: _,
             answer,
+            translations,
         } = question;
         Self {
             question_type: Some(question_type),
@@ -60,6 +63,7 @@ impl QuestionEdit {
             category: Some(category),
             tags: Some(tags),
             language: Some(language),
+            translations: Some(translations),
         }
     }
 
@@ -79,6 +83,7 @@ impl QuestionEdit {
             category,
             tags,
             language,
+            translations,
         } = self;
         let mut edited = current.clone();
         if let Some(question_type) = question_type {
@@ -104,6 +109,9 @@ impl QuestionEdit {
         }
         if let Some(language) = language {
             edited.language = language;
+        }
+        if let Some(translations) = translations {
+            edited.translations = translations;
         }
         if edited == *current {
             return Ok(None);
@@ -185,6 +193,7 @@ mod tests {
                 correct_choice_keys: vec!["B".into()],
                 explanation: "because".into(),
             },
+            translations: vec![],
         }
     }
 
@@ -238,6 +247,39 @@ mod tests {
             .expect_err("the answer names B");
 
         assert_eq!(error.field, "answer");
+    }
+
+    #[test]
+    fn a_translation_change_makes_the_next_revision_and_must_fit_the_choices() {
+        let translation = |keys: [&str; 2]| Translation {
+            language: "zh".into(),
+            stem: "哪个?".into(),
+            choices: keys
+                .iter()
+                .map(|key| Choice {
+                    key: (*key).into(),
+                    text: "选项".into(),
+                })
+                .collect(),
+            explanation: "因为".into(),
+        };
+        let translating = |keys| QuestionEdit {
+            translations: Some(vec![translation(keys)]),
+            ..QuestionEdit::default()
+        };
+
+        let translated = translating(["A", "B"])
+            .apply(&question(), SystemTime::now())
+            .expect("valid")
+            .expect("a change");
+        let misfit = translating(["A", "C"]).apply(&question(), SystemTime::now());
+
+        assert_eq!(translated.revision, 4);
+        assert_eq!(translated.translations, [translation(["A", "B"])]);
+        assert_eq!(
+            misfit.map_err(|error| error.field),
+            Err("translations[0].choices".into())
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     bank_formats::{Exported, LineError, MAX_REPORTED_ERRORS, ParsedQuestion},
-    question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
+    question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
     validation::FieldError,
 };
 
@@ -57,6 +57,18 @@ struct QuestionEntry {
     stem: String,
     choices: Vec<ChoiceEntry>,
     answer: Vec<String>,
+    explanation: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    translations: Vec<TranslationEntry>,
+}
+
+/// `[[questions.translations]]`: the question's content in another language.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct TranslationEntry {
+    language: String,
+    stem: String,
+    choices: Vec<ChoiceEntry>,
     explanation: String,
 }
 
@@ -213,16 +225,37 @@ impl From<&Question> for QuestionEntry {
             tags: question.tags.clone(),
             language: question.language.clone(),
             stem: question.stem.clone(),
-            choices: question
-                .choices
-                .iter()
-                .map(|choice| ChoiceEntry {
-                    key: choice.key.clone(),
-                    text: choice.text.clone(),
-                })
-                .collect(),
+            choices: question.choices.iter().map(ChoiceEntry::from).collect(),
             answer: question.answer.correct_choice_keys.clone(),
             explanation: question.answer.explanation.clone(),
+            translations: question
+                .translations
+                .iter()
+                .map(|translation| TranslationEntry {
+                    language: translation.language.clone(),
+                    stem: translation.stem.clone(),
+                    choices: translation.choices.iter().map(ChoiceEntry::from).collect(),
+                    explanation: translation.explanation.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&Choice> for ChoiceEntry {
+    fn from(choice: &Choice) -> Self {
+        Self {
+            key: choice.key.clone(),
+            text: choice.text.clone(),
+        }
+    }
+}
+
+impl ChoiceEntry {
+    fn into_choice(self) -> Choice {
+        Choice {
+            key: self.key,
+            text: self.text.trim().to_owned(),
         }
     }
 }
@@ -246,10 +279,7 @@ impl QuestionEntry {
             choices: self
                 .choices
                 .into_iter()
-                .map(|choice| Choice {
-                    key: choice.key,
-                    text: choice.text.trim().to_owned(),
-                })
+                .map(ChoiceEntry::into_choice)
                 .collect(),
             difficulty,
             category: self.category,
@@ -262,6 +292,20 @@ impl QuestionEntry {
                 correct_choice_keys: self.answer,
                 explanation: self.explanation.trim().to_owned(),
             },
+            translations: self
+                .translations
+                .into_iter()
+                .map(|translation| Translation {
+                    language: translation.language,
+                    stem: translation.stem.trim().to_owned(),
+                    choices: translation
+                        .choices
+                        .into_iter()
+                        .map(ChoiceEntry::into_choice)
+                        .collect(),
+                    explanation: translation.explanation.trim().to_owned(),
+                })
+                .collect(),
         })
     }
 }
@@ -297,6 +341,37 @@ mod tests {
                 .iter()
                 .all(|q| q.language == "zh-CN" && q.category == "llm")
         );
+    }
+
+    #[test]
+    fn every_bundled_question_has_an_english_translation() {
+        let questions = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank loads");
+        for question in &questions {
+            let languages: Vec<&str> = question.languages().collect();
+            assert_eq!(languages, ["zh-CN", "en"], "{}", question.id);
+            // Both explanation paragraphs, where there are two.
+            let paragraphs = |text: &str| text.lines().filter(|l| !l.trim().is_empty()).count();
+            assert_eq!(
+                paragraphs(&question.translations[0].explanation),
+                paragraphs(&question.answer.explanation),
+                "{}",
+                question.id
+            );
+        }
+    }
+
+    #[test]
+    fn translations_survive_an_export_and_import_in_both_syntaxes() {
+        let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank loads");
+        for syntax in [Syntax::Toml, Syntax::Json] {
+            let exported = export(syntax, &bank).text;
+            let imported: Vec<Question> = parse_lines(syntax, &exported, SystemTime::UNIX_EPOCH)
+                .expect("reads back")
+                .into_iter()
+                .map(|parsed| parsed.question)
+                .collect();
+            assert_eq!(imported, bank, "{syntax:?}");
+        }
     }
 
     #[test]

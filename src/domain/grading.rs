@@ -130,6 +130,7 @@ mod tests {
                 correct_choice_keys: correct.iter().map(|key| (*key).into()).collect(),
                 explanation: "why".into(),
             },
+            translations: Vec::new(),
         }
     }
 

@@ -13,6 +13,12 @@ pub const TAG_MAX_CHARS: usize = 64;
 pub const FILTER_TAGS_MAX: usize = 16;
 /// A BCP-47 language tag (35 is the longest tag in practical use).
 pub const LANGUAGE_MAX_CHARS: usize = 35;
+/// Languages in a request's `preferred_languages`.
+pub const PREFERRED_LANGUAGES_MAX: usize = 16;
+/// Translations of one question.
+pub const TRANSLATIONS_MAX: usize = 32;
+/// A ListQuestions `query`.
+pub const QUERY_MAX_CHARS: usize = 200;
 /// A `page_token` as the server issues them is far shorter; this bounds garbage.
 pub const PAGE_TOKEN_MAX_CHARS: usize = 256;
 /// A question's stem.

@@ -21,6 +21,9 @@ pub enum QuestionType {
 }
 
 impl QuestionType {
+    /// Every type, in the contract's order.
+    pub const ALL: [Self; 3] = [Self::SingleChoice, Self::MultipleChoice, Self::TrueFalse];
+
     /// The name used in bank files and in the database.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,7 +35,7 @@ impl QuestionType {
 
     /// The inverse of [`QuestionType::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::SingleChoice, Self::MultipleChoice, Self::TrueFalse]
+        Self::ALL
             .into_iter()
             .find(|question_type| question_type.as_str() == name)
     }
@@ -55,6 +58,9 @@ pub enum Difficulty {
 }
 
 impl Difficulty {
+    /// Every difficulty, easiest first.
+    pub const ALL: [Self; 3] = [Self::Easy, Self::Medium, Self::Hard];
+
     /// The name used in bank files and in the database.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,7 +72,7 @@ impl Difficulty {
 
     /// The inverse of [`Difficulty::as_str`].
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Easy, Self::Medium, Self::Hard]
+        Self::ALL
             .into_iter()
             .find(|difficulty| difficulty.as_str() == name)
     }
@@ -117,6 +123,37 @@ pub struct Question {
     pub update_time: SystemTime,
     /// The correct answer.
     pub answer: AnswerKey,
+    /// The same content in other languages, in the author's order.
+    pub translations: Vec<Translation>,
+}
+
+/// A question's content in another language. Keys, type and answer are the
+/// question's own, so grading never depends on the language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    /// BCP-47 language tag; neither the original's nor another
+    /// translation's.
+    pub language: String,
+    /// The question text.
+    pub stem: String,
+    /// Every choice of the question, each key once, with its text in this
+    /// language; in any order (served in the question's).
+    pub choices: Vec<Choice>,
+    /// The explanation of the answer.
+    pub explanation: String,
+}
+
+/// What a caller reads of a question in one of its languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// The language it is in.
+    pub language: String,
+    /// The question text.
+    pub stem: String,
+    /// The choices, in the question's display order.
+    pub choices: Vec<Choice>,
+    /// The explanation of the answer.
+    pub explanation: String,
 }
 
 /// Choice keys match after trimming, compatibility normalisation (NFKC) and
@@ -132,6 +169,56 @@ pub fn normalise_choice_key(key: &str) -> String {
 }
 
 impl Question {
+    /// Every language the question is available in: the original first,
+    /// then its translations'.
+    pub fn languages(&self) -> impl Iterator<Item = &str> + Clone {
+        std::iter::once(self.language.as_str()).chain(
+            self.translations
+                .iter()
+                .map(|translation| translation.language.as_str()),
+        )
+    }
+
+    /// The content in the language at `position` of [`Question::languages`]
+    /// (0, or a position past the end, is the original).
+    pub fn content(&self, position: usize) -> Content {
+        let Some(translation) = position
+            .checked_sub(1)
+            .and_then(|index| self.translations.get(index))
+        else {
+            return Content {
+                language: self.language.clone(),
+                stem: self.stem.clone(),
+                choices: self.choices.clone(),
+                explanation: self.answer.explanation.clone(),
+            };
+        };
+        // Validation made the translation's keys exactly the question's, so
+        // every choice finds its text; the original's stays a fallback.
+        let choices = self
+            .choices
+            .iter()
+            .map(|choice| {
+                let wanted = normalise_choice_key(&choice.key);
+                let text = translation
+                    .choices
+                    .iter()
+                    .find(|translated| normalise_choice_key(&translated.key) == wanted)
+                    .map_or(&choice.text, |translated| &translated.text);
+                Choice {
+                    key: choice.key.clone(),
+                    text: text.clone(),
+                }
+            })
+            .collect();
+        Content {
+            language: translation.language.clone(),
+            stem: translation.stem.clone(),
+            choices,
+            explanation: translation.explanation.clone(),
+        }
+    }
+
     /// The choice that `key` names, compared as [`normalise_choice_key`] does.
     pub fn choice(&self, key: &str) -> Option<&Choice> {
         let wanted = normalise_choice_key(key);
@@ -159,7 +246,77 @@ impl Question {
             }
         }
         self.validate_choices()?;
-        self.validate_answer()
+        self.validate_answer()?;
+        self.validate_translations()
+    }
+
+    fn validate_translations(&self) -> Result<(), FieldError> {
+        if self.translations.len() > limits::TRANSLATIONS_MAX {
+            return Err(FieldError::new(
+                "translations",
+                format!(
+                    "at most {} translations are allowed",
+                    limits::TRANSLATIONS_MAX
+                ),
+            ));
+        }
+        let keys: HashSet<String> = self
+            .choices
+            .iter()
+            .map(|choice| normalise_choice_key(&choice.key))
+            .collect();
+        let mut languages = vec![self.language.to_ascii_lowercase()];
+        for (index, translation) in self.translations.iter().enumerate() {
+            let field = |name: &str| format!("translations[{index}].{name}");
+            check_identifier(
+                &field("language"),
+                &translation.language,
+                limits::LANGUAGE_MAX_CHARS,
+            )?;
+            let language = translation.language.to_ascii_lowercase();
+            if languages.contains(&language) {
+                return Err(FieldError::new(
+                    field("language"),
+                    format!(
+                        "{:?} is already the language of the question or of another translation",
+                        translation.language
+                    ),
+                ));
+            }
+            languages.push(language);
+            check_text(&field("stem"), &translation.stem, limits::STEM_MAX_CHARS)?;
+            let mut translated_keys = HashSet::new();
+            for (choice_index, choice) in translation.choices.iter().enumerate() {
+                let key = normalise_choice_key(&choice.key);
+                if !keys.contains(&key) || !translated_keys.insert(key) {
+                    return Err(FieldError::new(
+                        field("choices"),
+                        format!(
+                            "must name each of the question's choice keys exactly once \
+                             (choice {choice_index} has key {:?})",
+                            choice.key
+                        ),
+                    ));
+                }
+                check_text(
+                    &field(&format!("choices[{choice_index}].text")),
+                    &choice.text,
+                    limits::CHOICE_TEXT_MAX_CHARS,
+                )?;
+            }
+            if translated_keys.len() != keys.len() {
+                return Err(FieldError::new(
+                    field("choices"),
+                    "must name each of the question's choice keys exactly once (some are missing)",
+                ));
+            }
+            check_text(
+                &field("explanation"),
+                &translation.explanation,
+                limits::EXPLANATION_MAX_CHARS,
+            )?;
+        }
+        Ok(())
     }
 
     fn validate_choices(&self) -> Result<(), FieldError> {
@@ -263,7 +420,86 @@ mod tests {
                 correct_choice_keys: vec!["B".into()],
                 explanation: "because".into(),
             },
+            translations: Vec::new(),
         }
+    }
+
+    fn translated(question: &Question, language: &str) -> Translation {
+        Translation {
+            language: language.into(),
+            stem: format!("{language}: {}", question.stem),
+            // Reversed: a translation may list its choices in any order.
+            choices: question
+                .choices
+                .iter()
+                .rev()
+                .map(|choice| Choice {
+                    key: choice.key.to_lowercase(),
+                    text: format!("{language}: {}", choice.text),
+                })
+                .collect(),
+            explanation: format!("{language}: because"),
+        }
+    }
+
+    #[test]
+    fn a_translation_is_served_with_the_question_s_keys_in_its_order() {
+        let mut question = single_choice();
+        question.translations = vec![translated(&question, "zh")];
+
+        let content = question.content(1);
+
+        assert_eq!(question.validate(), Ok(()));
+        assert_eq!(question.languages().collect::<Vec<_>>(), ["en", "zh"]);
+        assert_eq!(content.language, "zh");
+        assert_eq!(content.stem, "zh: Which?");
+        assert_eq!(
+            content.choices,
+            [
+                Choice {
+                    key: "A".into(),
+                    text: "zh: one".into()
+                },
+                Choice {
+                    key: "B".into(),
+                    text: "zh: two".into()
+                }
+            ]
+        );
+        assert_eq!(content.explanation, "zh: because");
+        assert_eq!(question.content(0).stem, "Which?");
+    }
+
+    #[test]
+    fn a_translation_must_cover_exactly_the_question_s_keys_in_a_new_language() {
+        let field_at_fault = |change: fn(&mut Translation)| {
+            let mut question = single_choice();
+            let mut translation = translated(&question, "zh");
+            change(&mut translation);
+            question.translations = vec![translation];
+            question.validate().map_err(|error| error.field)
+        };
+
+        assert_eq!(
+            field_at_fault(|t| t.choices.truncate(1)),
+            Err("translations[0].choices".into())
+        );
+        assert_eq!(
+            field_at_fault(|t| t.choices[0].key = "Z".into()),
+            Err("translations[0].choices".into())
+        );
+        assert_eq!(
+            field_at_fault(|t| t.choices[1].key = t.choices[0].key.clone()),
+            Err("translations[0].choices".into())
+        );
+        assert_eq!(
+            field_at_fault(|t| t.language = "EN".into()),
+            Err("translations[0].language".into())
+        );
+        assert_eq!(
+            field_at_fault(|t| t.explanation = " ".into()),
+            Err("translations[0].explanation".into())
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the store keeps in memory about the bank's questions (their cards,
-//! and the count of each filter listed), and how it is kept from going
-//! stale.
+//! the count of each filter listed, and the category and tag counts), and
+//! how it is kept from going stale.
 //!
 //! Every question change forgets what it touched before its writer answers,
 //! so a caller reads its own writes. A read that began before such a change
@@ -12,11 +12,14 @@
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
 use super::{StoreError, card_cache::CardCache};
-use crate::domain::card::Card;
+use crate::domain::{
+    card::Card,
+    counts::{CategoryCount, TagCount},
+};
 
 /// Distinct filters whose count is remembered before starting over: bounds
 /// memory against callers cycling through endless filter combinations.
@@ -38,6 +41,29 @@ struct State {
     bank_generation: Option<i64>,
     /// How many questions match each filter (its canonical bytes).
     total_sizes: HashMap<Vec<u8>, u64>,
+    /// The category counts of each filter.
+    category_counts: HashMap<Vec<u8>, Arc<[CategoryCount]>>,
+    /// The tag counts of each filter.
+    tag_counts: HashMap<Vec<u8>, Arc<[TagCount]>>,
+}
+
+impl State {
+    /// Forgets every count: any change of a question may change them all.
+    fn forget_counts(&mut self) {
+        self.epoch += 1;
+        self.total_sizes.clear();
+        self.category_counts.clear();
+        self.tag_counts.clear();
+    }
+}
+
+/// Remembers `value` under `key` in `map`, starting over past
+/// [`TOTAL_SIZES_CAPACITY`] entries.
+fn remember<T>(map: &mut HashMap<Vec<u8>, T>, key: Vec<u8>, value: T) {
+    if map.len() >= TOTAL_SIZES_CAPACITY {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 /// Where a read began, so what it read is cached only if still current.
@@ -71,13 +97,47 @@ impl Caches {
     /// since.
     pub(super) fn remember_total_size(&self, read_at: Epoch, filter_key: Vec<u8>, total: u64) {
         let mut state = self.state();
-        if state.epoch != read_at.0 {
-            return;
+        if state.epoch == read_at.0 {
+            remember(&mut state.total_sizes, filter_key, total);
         }
-        if state.total_sizes.len() >= TOTAL_SIZES_CAPACITY {
-            state.total_sizes.clear();
+    }
+
+    /// The category counts remembered for a filter.
+    pub(super) fn category_counts(&self, filter_key: &[u8]) -> Option<Arc<[CategoryCount]>> {
+        self.state().category_counts.get(filter_key).cloned()
+    }
+
+    /// Remembers category counts read since `read_at`, unless something
+    /// changed since.
+    pub(super) fn remember_category_counts(
+        &self,
+        read_at: Epoch,
+        filter_key: Vec<u8>,
+        counts: Arc<[CategoryCount]>,
+    ) {
+        let mut state = self.state();
+        if state.epoch == read_at.0 {
+            remember(&mut state.category_counts, filter_key, counts);
         }
-        state.total_sizes.insert(filter_key, total);
+    }
+
+    /// The tag counts remembered for a filter.
+    pub(super) fn tag_counts(&self, filter_key: &[u8]) -> Option<Arc<[TagCount]>> {
+        self.state().tag_counts.get(filter_key).cloned()
+    }
+
+    /// Remembers tag counts read since `read_at`, unless something changed
+    /// since.
+    pub(super) fn remember_tag_counts(
+        &self,
+        read_at: Epoch,
+        filter_key: Vec<u8>,
+        counts: Arc<[TagCount]>,
+    ) {
+        let mut state = self.state();
+        if state.epoch == read_at.0 {
+            remember(&mut state.tag_counts, filter_key, counts);
+        }
     }
 
     /// The card of this question: from memory, or from `read` (then kept if
@@ -108,8 +168,7 @@ impl Caches {
     /// everything is forgotten then.
     pub(super) fn forget_changed(&self, question_ids: &[String], generation: (i64, i64)) {
         let mut state = self.state();
-        state.epoch += 1;
-        state.total_sizes.clear();
+        state.forget_counts();
         if state
             .bank_generation
             .is_some_and(|seen| seen != generation.0)
@@ -135,8 +194,7 @@ impl Caches {
                 false
             }
             Some(_) => {
-                state.epoch += 1;
-                state.total_sizes.clear();
+                state.forget_counts();
                 self.cards.clear();
                 state.bank_generation = Some(generation);
                 true

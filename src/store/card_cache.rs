@@ -8,10 +8,11 @@
 //! What keeps a cached card from going stale is in `caches`: this is only
 //! the bounded map.
 
-use bytes::Bytes;
+use std::sync::Arc;
+
 use quick_cache::{Weighter, sync::Cache};
 
-use crate::domain::card::Card;
+use crate::domain::card::{Card, Rendering};
 
 /// About the memory the cached cards take, ids and bookkeeping included:
 /// about a third of a 100,000-question bank's cards, well inside the
@@ -25,11 +26,14 @@ const TYPICAL_ENTRY_BYTES: u64 = 512;
 /// 16 MiB of weight raised the server's peak RSS by 19.5 MiB, about 190
 /// bytes more per entry than its id and card.
 const ENTRY_OVERHEAD_BYTES: u64 = 192;
+/// What each rendering of a card adds beyond its bytes: its slot in the
+/// shared slice, its language's allocation and the `Bytes` header.
+const RENDERING_OVERHEAD_BYTES: u64 = 64;
 
 /// The cards most recently and frequently served, by question id.
 #[derive(Debug)]
 pub(super) struct CardCache {
-    cards: Cache<String, Bytes, CardWeight>,
+    cards: Cache<String, Arc<[Rendering]>, CardWeight>,
 }
 
 impl CardCache {
@@ -46,16 +50,16 @@ impl CardCache {
 
     /// The card of this question, if in memory (a reference count, no copy).
     pub(super) fn get(&self, question_id: &str) -> Option<Card> {
-        self.cards.get(question_id).map(|rendered| Card {
+        self.cards.get(question_id).map(|renderings| Card {
             question_id: question_id.to_owned(),
-            rendered,
+            renderings,
         })
     }
 
     /// Keeps `card`, evicting colder ones past the capacity.
     pub(super) fn insert(&self, card: &Card) {
         self.cards
-            .insert(card.question_id.clone(), card.rendered.clone());
+            .insert(card.question_id.clone(), card.renderings.clone());
     }
 
     /// Forgets the card of this question.
@@ -73,9 +77,16 @@ impl CardCache {
 #[derive(Debug, Clone, Copy)]
 struct CardWeight;
 
-impl Weighter<String, Bytes> for CardWeight {
-    fn weight(&self, question_id: &String, rendered: &Bytes) -> u64 {
-        (question_id.len() + rendered.len()) as u64 + ENTRY_OVERHEAD_BYTES
+impl Weighter<String, Arc<[Rendering]>> for CardWeight {
+    fn weight(&self, question_id: &String, renderings: &Arc<[Rendering]>) -> u64 {
+        let renderings: u64 = renderings
+            .iter()
+            .map(|rendering| {
+                (rendering.language.len() + rendering.rendered.len()) as u64
+                    + RENDERING_OVERHEAD_BYTES
+            })
+            .sum();
+        question_id.len() as u64 + renderings + ENTRY_OVERHEAD_BYTES
     }
 }
 
@@ -86,7 +97,10 @@ mod tests {
     fn card(question_id: &str, size: usize) -> Card {
         Card {
             question_id: question_id.to_owned(),
-            rendered: Bytes::from(vec![b'x'; size]),
+            renderings: Arc::new([Rendering {
+                language: "en".into(),
+                rendered: bytes::Bytes::from(vec![b'x'; size]),
+            }]),
         }
     }
 
@@ -116,7 +130,7 @@ mod tests {
         let kept = (0..1_000)
             .filter(|index| cache.get(&format!("q-{index:04}")).is_some())
             .count() as u64;
-        let entry_bytes = 6 + 400 + ENTRY_OVERHEAD_BYTES;
+        let entry_bytes = 6 + 2 + 400 + RENDERING_OVERHEAD_BYTES + ENTRY_OVERHEAD_BYTES;
         assert!(kept > 0, "nothing kept");
         assert!(
             kept * entry_bytes <= capacity,

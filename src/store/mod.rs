@@ -30,6 +30,7 @@ mod writer;
 
 use std::{
     path::Path,
+    sync::Arc,
     time::{Duration, SystemTime},
 };
 
@@ -39,9 +40,11 @@ use tracing::Instrument as _;
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
     card::{Card, CardFormat},
+    counts::{CategoryCount, TagCount},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::Question,
+    search::SearchQuery,
     submission::{Attempt, GradedAnswer},
 };
 
@@ -160,6 +163,29 @@ pub struct Page<T> {
     pub next_after: Option<String>,
     /// Matches in all pages.
     pub total_size: u64,
+}
+
+/// One page of a search, best match first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage<T> {
+    /// At most the requested number of entries. Fewer does not mean the
+    /// last page: a damaged question is left out.
+    pub entries: Vec<T>,
+    /// Whether more matches follow this page.
+    pub has_more: bool,
+    /// Matches in all pages.
+    pub total_size: u64,
+}
+
+// Derived, this would require `T: Default`.
+impl<T> Default for SearchPage<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            has_more: false,
+            total_size: 0,
+        }
+    }
 }
 
 /// A change to one question.
@@ -299,6 +325,7 @@ impl Store {
         let (mut connection, access) = sqlite::open_writer(path, settings.busy_timeout)?;
         schema::migrate(&mut connection)?;
         sqlite::load_initial_bank(&mut connection, initial_bank)?;
+        sqlite::index_pending(&mut connection, &access)?;
         let card_format = match settings.card_format {
             Some(format) if sqlite::prepare_cards(&mut connection, &access, &format)? => {
                 Some(format)
@@ -421,7 +448,13 @@ impl Store {
             after,
             limit,
             sqlite::QUESTION_IDS,
-            move |reader, question_ids| fill_cards(reader, &cache, format, &damage, question_ids),
+            move |reader, question_ids| {
+                Ok(Page {
+                    entries: fill_cards(reader, &cache, format, &damage, question_ids.entries)?,
+                    next_after: question_ids.next_after,
+                    total_size: question_ids.total_size,
+                })
+            },
         )
         .await
     }
@@ -462,8 +495,24 @@ impl Store {
         if inline {
             return read_page(&mut *self.readers.get()?);
         }
-        let readers = self.readers.clone();
         let caches = self.caches.clone();
+        self.off_thread(move |reader| {
+            let page = read_page(reader)?;
+            if known.is_none() {
+                caches.remember_total_size(read_at, filter_key, page.total_size);
+            }
+            Ok(page)
+        })
+        .await
+    }
+
+    /// Runs `read` on a blocking thread with a read connection, once a scan
+    /// turn is free: for reads that may visit many rows.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = self.readers.clone();
         let span = tracing::Span::current();
         let turn = self
             .scan_turns
@@ -474,14 +523,114 @@ impl Store {
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
             let _entered = span.enter();
-            let page = read_page(&mut *readers.get()?)?;
-            if known.is_none() {
-                caches.remember_total_size(read_at, filter_key, page.total_size);
+            read(&mut *readers.get()?)
+        })
+        .await
+        .map_err(|join_error| StoreError::Internal(join_error.into()))?
+    }
+
+    /// One page of the live questions matching `query` under `filter`,
+    /// best match first, after the first `offset`. Explanations match only
+    /// when `explanations` says the caller may see them.
+    pub async fn search(
+        &self,
+        filter: QuestionFilter,
+        query: SearchQuery,
+        explanations: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage<Question>, StoreError> {
+        let damage = self.damage.clone();
+        self.off_thread(move |reader| {
+            let (page, damaged) = sqlite::search(
+                reader,
+                &filter,
+                &query,
+                explanations,
+                offset,
+                limit,
+                sqlite::QUESTIONS,
+            )?;
+            for (question_id, cause) in damaged {
+                damage.report_row(&question_id, &*cause);
             }
             Ok(page)
         })
         .await
-        .map_err(|join_error| StoreError::Internal(join_error.into()))?
+    }
+
+    /// [`Store::search`] for callers that may only see what a card shows:
+    /// explanations never match, and the page holds the questions' cards.
+    pub async fn search_cards(
+        &self,
+        filter: QuestionFilter,
+        query: SearchQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage<Card>, StoreError> {
+        let format = self.require_cards()?;
+        let cache = self.caches.clone();
+        let damage = self.damage.clone();
+        self.off_thread(move |reader| {
+            let (page, _) = sqlite::search(
+                reader,
+                &filter,
+                &query,
+                false,
+                offset,
+                limit,
+                sqlite::QUESTION_IDS,
+            )?;
+            Ok(SearchPage {
+                entries: fill_cards(reader, &cache, format, &damage, page.entries)?,
+                has_more: page.has_more,
+                total_size: page.total_size,
+            })
+        })
+        .await
+    }
+
+    /// The live questions of each category available in `language` (any
+    /// when `None`), by difficulty and type; sorted by category.
+    pub async fn category_counts(
+        &self,
+        language: Option<String>,
+    ) -> Result<Arc<[CategoryCount]>, StoreError> {
+        let key = counts_key(&[language.as_deref()]);
+        if let Some(counts) = self.caches.category_counts(&key) {
+            return Ok(counts);
+        }
+        let read_at = self.caches.epoch();
+        let caches = self.caches.clone();
+        self.off_thread(move |reader| {
+            let counts: Arc<[CategoryCount]> =
+                sqlite::category_counts(reader, language.as_deref())?.into();
+            caches.remember_category_counts(read_at, key, counts.clone());
+            Ok(counts)
+        })
+        .await
+    }
+
+    /// The live questions carrying each tag, of `category` and available in
+    /// `language` where given; most used first, ties by name.
+    pub async fn tag_counts(
+        &self,
+        category: Option<String>,
+        language: Option<String>,
+    ) -> Result<Arc<[TagCount]>, StoreError> {
+        let key = counts_key(&[category.as_deref(), language.as_deref()]);
+        if let Some(counts) = self.caches.tag_counts(&key) {
+            return Ok(counts);
+        }
+        let read_at = self.caches.epoch();
+        let caches = self.caches.clone();
+        self.off_thread(move |reader| {
+            let counts: Arc<[TagCount]> =
+                sqlite::tag_counts(reader, category.as_deref(), language.as_deref())?.into();
+            caches.remember_tag_counts(read_at, key, counts.clone());
+            Ok(counts)
+        })
+        .await
     }
 
     /// Stores a graded answer durably, unless its request id was seen before.
@@ -578,6 +727,12 @@ impl Store {
         sqlite::revision(reader, id, revision)
     }
 
+    /// A revision of a question, live or deleted: what an attempt was graded
+    /// against.
+    pub fn any_revision(&self, id: &str, revision: i64) -> Result<Option<Question>, StoreError> {
+        sqlite::revision(&*self.readers.get()?, id, revision)
+    }
+
     /// Up to `limit` revisions of a question, live or deleted, newest first,
     /// older than `before`; `None` if no question has this id.
     pub fn revisions(
@@ -633,17 +788,17 @@ impl Store {
 
 /// The cards of a page of question ids: from `cache`, or read by id (at
 /// most one primary-key read per entry, as a join of the cards would do) and
-/// cached. The page keeps its `next_after`, so a question left out does not
-/// end the listing.
+/// cached. A question left out does not end the listing: its page keeps
+/// where it walked to.
 fn fill_cards(
     reader: &mut rusqlite::Connection,
     cache: &caches::Caches,
     format: CardFormat,
     damage: &damage::DamageReports,
-    question_ids: Page<String>,
-) -> Result<Page<Card>, StoreError> {
-    let mut cards = Vec::with_capacity(question_ids.entries.len());
-    for question_id in question_ids.entries {
+    question_ids: Vec<String>,
+) -> Result<Vec<Card>, StoreError> {
+    let mut cards = Vec::with_capacity(question_ids.len());
+    for question_id in question_ids {
         match card_of(reader, cache, format, damage, &question_id) {
             Ok(Some(card)) => cards.push(card),
             // Deleted outside the server, with its tags left behind.
@@ -654,11 +809,19 @@ fn fill_cards(
             Err(error) => return Err(error),
         }
     }
-    Ok(Page {
-        entries: cards,
-        next_after: question_ids.next_after,
-        total_size: question_ids.total_size,
-    })
+    Ok(cards)
+}
+
+/// The key of a count's filter: each value length-prefixed, so no two
+/// filters share one; languages compare ignoring case.
+fn counts_key(values: &[Option<&str>]) -> Vec<u8> {
+    let mut key = Vec::new();
+    for value in values {
+        let value = value.unwrap_or("").to_ascii_lowercase();
+        key.extend_from_slice(&(value.len() as u64).to_be_bytes());
+        key.extend_from_slice(value.as_bytes());
+    }
+    key
 }
 
 /// The card of a question: from `cache`, or its stored card read by id.
@@ -677,12 +840,8 @@ fn card_of(
         if let Some(card) = read_card(reader, format, damage, question_id)? {
             return Ok(Some(card));
         }
-        Ok(
-            read_question(reader, damage, question_id)?.map(|question| Card {
-                rendered: (format.render)(&question).into(),
-                question_id: question.id,
-            }),
-        )
+        Ok(read_question(reader, damage, question_id)?
+            .map(|question| Card::render(&question, &format)))
     })
 }
 
@@ -694,13 +853,14 @@ fn read_card(
     damage: &damage::DamageReports,
     question_id: &str,
 ) -> Result<Option<Card>, StoreError> {
-    Ok(sqlite::card(reader, question_id)?.filter(|card| {
-        let intact = (format.is_intact)(&card.rendered, question_id);
-        if !intact {
-            damage.report(question_id, "card", &"it does not decode as this question");
-        }
-        intact
-    }))
+    Ok(
+        sqlite::card(reader, question_id, &format)?.and_then(|(card, intact)| {
+            if !intact {
+                damage.report(question_id, "card", &"it does not decode as this question");
+            }
+            intact.then_some(card)
+        }),
+    )
 }
 
 /// A question read by id; a damaged row is logged once and `DataLoss`.
@@ -755,15 +915,15 @@ mod tests {
     use super::*;
     use crate::domain::bank_file::{BUNDLED_BANK, parse};
 
-    fn render_a(question: &Question) -> Vec<u8> {
+    fn render_a(question: &Question, _position: usize) -> Vec<u8> {
         format!("a:{}", question.id).into_bytes()
     }
 
-    fn render_b(question: &Question) -> Vec<u8> {
+    fn render_b(question: &Question, _position: usize) -> Vec<u8> {
         format!("b:{}", question.id).into_bytes()
     }
 
-    fn settings(render: fn(&Question) -> Vec<u8>, fingerprint: u8) -> StoreSettings {
+    fn settings(render: fn(&Question, usize) -> Vec<u8>, fingerprint: u8) -> StoreSettings {
         StoreSettings {
             card_format: Some(CardFormat {
                 fingerprint: [fingerprint; 32],
@@ -781,7 +941,10 @@ mod tests {
             .expect("list cards");
         page.entries
             .into_iter()
-            .map(|card| String::from_utf8(card.rendered.to_vec()).expect("test cards are text"))
+            .map(|card| {
+                String::from_utf8(card.renderings[0].rendered.to_vec())
+                    .expect("test cards are text")
+            })
             .collect()
     }
 
@@ -832,7 +995,7 @@ mod tests {
         let path = dir.path().join("qbank.db");
         let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
         drop(Store::open_with(&path, &bank, &settings(render_a, 1)).expect("open"));
-        let render_stem = |question: &Question| question.stem.clone().into_bytes();
+        let render_stem = |question: &Question, _| question.stem.clone().into_bytes();
 
         let shell = rusqlite::Connection::open(&path).expect("a connection of its own");
         shell
@@ -856,7 +1019,7 @@ mod tests {
         // The card is gone, while the stored cards of the others still vouch.
         assert_eq!(left_behind, (false, true));
         assert!(reopened.has_cards());
-        assert_eq!(card.rendered, &b"changed"[..]);
+        assert_eq!(card.renderings[0].rendered, &b"changed"[..]);
     }
 
     #[tokio::test]
@@ -864,7 +1027,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("qbank.db");
         let bank = parse(BUNDLED_BANK, SystemTime::UNIX_EPOCH).expect("bundled bank");
-        let render_stem = |question: &Question| question.stem.clone().into_bytes();
+        let render_stem = |question: &Question, _| question.stem.clone().into_bytes();
         let store = Store::open_with(&path, &bank, &settings(render_stem, 1)).expect("open");
 
         let shell = rusqlite::Connection::open(&path).expect("a connection of its own");
@@ -889,7 +1052,7 @@ mod tests {
             .map(|card| card.question_id.as_str())
             .collect();
         assert_eq!(ids, ["llm-001", "llm-003", "llm-004"]);
-        assert_eq!(listed.entries[0].rendered, &b"changed"[..]);
+        assert_eq!(listed.entries[0].renderings[0].rendered, &b"changed"[..]);
     }
 
     #[tokio::test]

@@ -19,6 +19,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0006_revisions_and_soft_delete.sql"
     )),
+    M::up(include_str!(
+        "../../migrations/0007_translations_and_search.sql"
+    )),
 ];
 
 /// Brings the schema up to date in one transaction.

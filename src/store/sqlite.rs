@@ -10,14 +10,17 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Changed, Imported, Page, QuestionChange, Recorded, StoreError, from_unix_micros, to_unix_micros,
+    Changed, Imported, Page, QuestionChange, Recorded, SearchPage, StoreError, from_unix_micros,
+    to_unix_micros,
 };
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit, check_revision},
-    card::{Card, CardFormat},
+    card::{Card, CardFormat, Rendering},
+    counts::{CategoryCount, TagCount, fold_categories, sort_tags},
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
-    question::{AnswerKey, Choice, Difficulty, Question, QuestionType},
+    question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
+    search::{SearchDocument, SearchQuery},
     submission::{Attempt, GradedAnswer},
 };
 
@@ -370,11 +373,8 @@ fn render_cards(connection: &mut Connection, format: &CardFormat) -> Result<(), 
     {
         let mut questions =
             transaction.prepare(&format!("SELECT {QUESTION_COLUMNS} FROM questions q"))?;
-        let mut insert_card = transaction
-            .prepare("INSERT INTO question_cards (question_id, card) VALUES (?1, ?2)")?;
         for question in questions.query_map([], question_from_row)? {
-            let question = question?;
-            insert_card.execute(params![question.id, (format.render)(&question)])?;
+            write_card(&transaction, &Card::render(&question?, format))?;
             rendered += 1;
         }
     }
@@ -404,17 +404,52 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|error| StoreError::Internal(error.into()))
 }
 
-/// The JSON a question's choices are stored as.
-fn choices_json(question: &Question) -> Result<String, StoreError> {
-    let choices: Vec<StoredChoice> = question
-        .choices
+#[derive(Serialize, Deserialize)]
+struct StoredTranslation {
+    language: String,
+    stem: String,
+    choices: Vec<StoredChoice>,
+    explanation: String,
+}
+
+fn stored_choices(choices: &[Choice]) -> Vec<StoredChoice> {
+    choices
         .iter()
         .map(|choice| StoredChoice {
             key: choice.key.clone(),
             text: choice.text.clone(),
         })
+        .collect()
+}
+
+fn domain_choices(choices: Vec<StoredChoice>) -> Vec<Choice> {
+    choices
+        .into_iter()
+        .map(|choice| Choice {
+            key: choice.key,
+            text: choice.text,
+        })
+        .collect()
+}
+
+/// The JSON a question's choices are stored as.
+fn choices_json(question: &Question) -> Result<String, StoreError> {
+    to_json(&stored_choices(&question.choices))
+}
+
+/// The JSON a question's translations are stored as.
+fn translations_json(question: &Question) -> Result<String, StoreError> {
+    let translations: Vec<StoredTranslation> = question
+        .translations
+        .iter()
+        .map(|translation| StoredTranslation {
+            language: translation.language.clone(),
+            stem: translation.stem.clone(),
+            choices: stored_choices(&translation.choices),
+            explanation: translation.explanation.clone(),
+        })
         .collect();
-    to_json(&choices)
+    to_json(&translations)
 }
 
 /// Stores a new question: its current row, its first revision and its tags.
@@ -427,8 +462,9 @@ pub(super) fn insert_question(
     connection
         .prepare_cached(
             "INSERT INTO questions (id, type, stem, choices, correct_choice_keys, explanation,
-                 difficulty, category, tags, language, revision, create_time, update_time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 difficulty, category, tags, language, revision, create_time, update_time,
+                 translations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             question.id,
@@ -444,6 +480,7 @@ pub(super) fn insert_question(
             question.revision,
             to_unix_micros(question.create_time),
             to_unix_micros(question.update_time),
+            translations_json(question)?,
         ])?;
     insert_revision(connection, question)?;
     insert_tags(connection, question)
@@ -459,7 +496,7 @@ pub(super) fn update_question(
         .prepare_cached(
             "UPDATE questions SET type = ?2, stem = ?3, choices = ?4, correct_choice_keys = ?5,
                  explanation = ?6, difficulty = ?7, category = ?8, tags = ?9, language = ?10,
-                 revision = ?11, update_time = ?12
+                 revision = ?11, update_time = ?12, translations = ?13
              WHERE id = ?1",
         )?
         .execute(params![
@@ -475,6 +512,7 @@ pub(super) fn update_question(
             question.language,
             question.revision,
             to_unix_micros(question.update_time),
+            translations_json(question)?,
         ])?;
     insert_revision(connection, question)?;
     delete_tags(connection, &question.id)?;
@@ -489,15 +527,14 @@ pub(super) fn change_question(
     change: QuestionChange,
     card_format: Option<CardFormat>,
 ) -> Result<Result<Changed, ChangeRefused>, StoreError> {
-    let write_card_of = |question: &Question| match card_format {
-        Some(format) => write_card(
-            connection,
-            &Card {
-                question_id: question.id.clone(),
-                rendered: (format.render)(question).into(),
-            },
-        ),
-        None => Ok(()),
+    // Everything derived from the question follows it in this transaction:
+    // its search row always, its cards when there is a card format.
+    let write_card_of = |question: &Question| {
+        index_question(connection, question)?;
+        match card_format {
+            Some(format) => write_card(connection, &Card::render(question, &format)),
+            None => Ok(()),
+        }
     };
     let stored = stored_question(connection, change.question_id())?;
     let changed = match (change, stored) {
@@ -645,7 +682,107 @@ pub(super) fn mark_deleted(
         .prepare_cached("UPDATE questions SET delete_time = ?2 WHERE id = ?1")?
         .execute(params![question_id, to_unix_micros(delete_time)])?;
     delete_tags(connection, question_id)?;
-    delete_card(connection, question_id)
+    delete_card(connection, question_id)?;
+    unindex_question(connection, question_id)
+}
+
+/// Makes the search row of a live question match it (migration 0007).
+fn index_question(connection: &Connection, question: &Question) -> Result<(), StoreError> {
+    let document = SearchDocument::of(question);
+    let search_rowid: i64 = connection
+        .prepare_cached(
+            "INSERT INTO question_search_rows (question_id) VALUES (?1)
+             ON CONFLICT (question_id) DO UPDATE SET question_id = excluded.question_id
+             RETURNING search_rowid",
+        )?
+        .query_row([&question.id], |row| row.get(0))?;
+    connection
+        .prepare_cached("DELETE FROM question_search WHERE rowid = ?1")?
+        .execute([search_rowid])?;
+    connection
+        .prepare_cached(
+            "INSERT INTO question_search (rowid, shown, explained) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![search_rowid, document.shown, document.explained])?;
+    connection
+        .prepare_cached("DELETE FROM question_search_pending WHERE question_id = ?1")?
+        .execute([&question.id])?;
+    Ok(())
+}
+
+/// Takes a question out of the search index (it was deleted).
+fn unindex_question(connection: &Connection, question_id: &str) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "DELETE FROM question_search WHERE rowid IN
+                 (SELECT search_rowid FROM question_search_rows WHERE question_id = ?1)",
+        )?
+        .execute([question_id])?;
+    connection
+        .prepare_cached("DELETE FROM question_search_pending WHERE question_id = ?1")?
+        .execute([question_id])?;
+    Ok(())
+}
+
+/// Indexes the questions whose search rows may not match them: all of them
+/// after migration 0007 or the initial bank's load, else those something
+/// other than a server changed. Like the cards, this needs the write lock:
+/// when it cannot be had, the server still starts and those questions are
+/// found by their old text (or not at all) until a writable start.
+pub(super) fn index_pending(
+    connection: &mut Connection,
+    access: &Access,
+) -> Result<(), StoreError> {
+    if *access != Access::ReadWrite {
+        return Ok(());
+    }
+    let has_pending: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM question_search_pending)",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_pending {
+        return Ok(());
+    }
+    let indexed = (|| {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let pending: Vec<String> = transaction
+            .prepare("SELECT question_id FROM question_search_pending")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        for question_id in &pending {
+            match stored_question(&transaction, question_id) {
+                Ok(Stored::Live(question)) => index_question(&transaction, &question)?,
+                Ok(Stored::Deleted(_) | Stored::Absent) => {
+                    unindex_question(&transaction, question_id)?;
+                }
+                // Served as damaged (DATA_LOSS) by id; left pending, so it
+                // is indexed once repaired.
+                Err(StoreError::DataLoss(cause)) => tracing::warn!(
+                    question_id,
+                    error = %cause,
+                    "cannot index a damaged question for search"
+                ),
+                Err(error) => return Err(error),
+            }
+        }
+        transaction.commit()?;
+        Ok::<_, StoreError>(pending.len())
+    })();
+    match indexed {
+        Ok(questions) => {
+            tracing::info!(questions, "indexed questions for search");
+            Ok(())
+        }
+        Err(error) if error.is_storage_fault() => {
+            tracing::warn!(
+                error = %crate::error::error_chain(&error),
+                "cannot index changed questions for search: they are found by their old text"
+            );
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Shows a deleted question again, as it was.
@@ -664,8 +801,8 @@ fn insert_revision(connection: &Connection, question: &Question) -> Result<(), S
         .prepare_cached(
             "INSERT INTO question_revisions (question_id, revision, type, stem, choices,
                  correct_choice_keys, explanation, difficulty, category, tags, language,
-                 create_time, update_time)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 create_time, update_time, translations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             question.id,
@@ -681,6 +818,7 @@ fn insert_revision(connection: &Connection, question: &Question) -> Result<(), S
             question.language,
             to_unix_micros(question.create_time),
             to_unix_micros(question.update_time),
+            translations_json(question)?,
         ])?;
     Ok(())
 }
@@ -709,25 +847,34 @@ fn delete_card(connection: &Connection, question_id: &str) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Stores `card` as the card of its question, replacing any other.
+/// Stores `card` as the cards of its question, replacing any others.
 pub(super) fn write_card(connection: &Connection, card: &Card) -> Result<(), StoreError> {
-    connection
-        .prepare_cached(
-            "INSERT INTO question_cards (question_id, card) VALUES (?1, ?2)
-             ON CONFLICT (question_id) DO UPDATE SET card = excluded.card",
-        )?
-        .execute(params![card.question_id, card.rendered.as_ref()])?;
+    delete_card(connection, &card.question_id)?;
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO question_cards (question_id, position, language, card)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, rendering) in card.renderings.iter().enumerate() {
+        insert.execute(params![
+            card.question_id,
+            i64::try_from(position).unwrap_or(i64::MAX),
+            &*rendering.language,
+            rendering.rendered.as_ref()
+        ])?;
+    }
     Ok(())
 }
 
 const QUESTION_COLUMNS: &str = "q.id, q.type, q.stem, q.choices, q.correct_choice_keys, \
      q.explanation, q.difficulty, q.category, q.tags, q.language, q.revision, q.create_time, \
-     q.update_time";
+     q.update_time, q.translations";
+/// How many columns [`QUESTION_COLUMNS`] selects.
+const QUESTION_COLUMN_COUNT: usize = 14;
 /// A revision's columns, in the order of [`QUESTION_COLUMNS`], so
 /// [`question_from_row`] reads both.
 const REVISION_COLUMNS: &str = "r.question_id, r.type, r.stem, r.choices, \
      r.correct_choice_keys, r.explanation, r.difficulty, r.category, r.tags, r.language, \
-     r.revision, r.create_time, r.update_time";
+     r.revision, r.create_time, r.update_time, r.translations";
 
 /// Reads a JSON column. A value that does not decode means the row was not
 /// written by this code: report it as a conversion failure, not a panic.
@@ -755,18 +902,12 @@ fn enum_column<T>(
 }
 
 fn question_from_row(row: &Row<'_>) -> rusqlite::Result<Question> {
-    let choices: Vec<StoredChoice> = json_column(row, 3)?;
+    let translations: Vec<StoredTranslation> = json_column(row, 13)?;
     Ok(Question {
         id: row.get(0)?,
         question_type: enum_column(row, 1, QuestionType::parse)?,
         stem: row.get(2)?,
-        choices: choices
-            .into_iter()
-            .map(|choice| Choice {
-                key: choice.key,
-                text: choice.text,
-            })
-            .collect(),
+        choices: domain_choices(json_column(row, 3)?),
         answer: AnswerKey {
             correct_choice_keys: json_column(row, 4)?,
             explanation: row.get(5)?,
@@ -778,6 +919,15 @@ fn question_from_row(row: &Row<'_>) -> rusqlite::Result<Question> {
         revision: row.get(10)?,
         create_time: from_unix_micros(row.get(11)?),
         update_time: from_unix_micros(row.get(12)?),
+        translations: translations
+            .into_iter()
+            .map(|translation| Translation {
+                language: translation.language,
+                stem: translation.stem,
+                choices: domain_choices(translation.choices),
+                explanation: translation.explanation,
+            })
+            .collect(),
     })
 }
 
@@ -812,7 +962,10 @@ pub(super) fn stored_question(connection: &Connection, id: &str) -> Result<Store
             "SELECT {QUESTION_COLUMNS}, q.delete_time IS NOT NULL FROM questions q WHERE q.id = ?1"
         ))?
         .query_row([id], |row| {
-            Ok((question_from_row(row)?, row.get::<_, bool>(13)?))
+            Ok((
+                question_from_row(row)?,
+                row.get::<_, bool>(QUESTION_COLUMN_COUNT)?,
+            ))
         })
         .optional()?;
     Ok(match found {
@@ -898,23 +1051,39 @@ pub(super) const QUESTION_IDS: Entries<String> = Entries {
     from_row: |row| row.get(0),
 };
 
-fn card_from_row(row: &Row<'_>) -> rusqlite::Result<Card> {
-    Ok(Card {
-        question_id: row.get(0)?,
-        rendered: row.get::<_, Vec<u8>>(1)?.into(),
-    })
-}
-
-/// The card of the question with this id.
+/// The cards of the question with this id, with whether each is intact;
+/// `None` when it has none stored.
 pub(super) fn card(
     connection: &mut Connection,
     question_id: &str,
-) -> Result<Option<Card>, StoreError> {
-    let card = connection
-        .prepare_cached("SELECT question_id, card FROM question_cards WHERE question_id = ?1")?
-        .query_row([question_id], card_from_row)
-        .optional()?;
-    Ok(card)
+    format: &CardFormat,
+) -> Result<Option<(Card, bool)>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT language, card FROM question_cards WHERE question_id = ?1 ORDER BY position",
+    )?;
+    let mut rows = statement.query([question_id])?;
+    let mut renderings = Vec::new();
+    let mut intact = true;
+    while let Some(row) = rows.next()? {
+        let rendered = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        intact &= (format.is_intact)(rendered, question_id);
+        renderings.push(Rendering {
+            language: row
+                .get_ref(0)?
+                .as_str()
+                .map_err(rusqlite::Error::from)?
+                .into(),
+            rendered: bytes::Bytes::copy_from_slice(rendered),
+        });
+    }
+    if renderings.is_empty() {
+        return Ok(None);
+    }
+    let card = Card {
+        question_id: question_id.to_owned(),
+        renderings: renderings.into(),
+    };
+    Ok(Some((card, intact)))
 }
 
 /// The rows a listing walks, and how: the `FROM` and `WHERE` clauses for a
@@ -976,17 +1145,64 @@ impl ListingQuery {
                 query
             }
         };
+        query.filter_question_columns(filter);
+        query
+    }
+
+    /// The walk of a search: the index's matches for `expression` (an FTS5
+    /// query), joined to their live questions and filtered, best match
+    /// first.
+    fn searching(filter: &QuestionFilter, expression: String) -> Self {
+        let mut query = Self {
+            from: "question_search s \
+                   CROSS JOIN question_search_rows k ON k.search_rowid = s.rowid \
+                   CROSS JOIN questions q ON q.id = k.question_id",
+            conditions: Vec::new(),
+            values: Vec::new(),
+            order_key: "bm25(question_search), q.id",
+        };
+        let parameter = query.bind(Value::Text(expression));
+        query
+            .conditions
+            .push(format!("question_search MATCH {parameter}"));
+        query.conditions.push("q.delete_time IS NULL".to_owned());
+        if let Some(category) = &filter.category {
+            query.equals("q.category", category);
+        }
+        for tag in &filter.tags {
+            let parameter = query.bind(Value::Text(tag.clone()));
+            query.conditions.push(format!(
+                "EXISTS (SELECT 1 FROM question_tags o \
+                 WHERE o.tag = {parameter} AND o.question_id = q.id)"
+            ));
+        }
+        query.filter_question_columns(filter);
+        query
+    }
+
+    /// The conditions on columns only `questions` has.
+    fn filter_question_columns(&mut self, filter: &QuestionFilter) {
         if let Some(difficulty) = filter.difficulty {
-            query.equals("q.difficulty", difficulty.as_str());
+            self.equals("q.difficulty", difficulty.as_str());
         }
         if let Some(question_type) = filter.question_type {
-            query.equals("q.type", question_type.as_str());
+            self.equals("q.type", question_type.as_str());
         }
         if let Some(language) = &filter.language {
-            // The column's NOCASE collation makes this case-insensitive.
-            query.equals("q.language", language);
+            self.available_in(language);
         }
-        query
+    }
+
+    /// Only questions available in `language`: their original language or
+    /// a translation's, ignoring case (the column's NOCASE collation, and
+    /// the same for translations).
+    fn available_in(&mut self, language: &str) {
+        let parameter = self.bind(Value::Text(language.to_owned()));
+        self.conditions.push(format!(
+            "(q.language = {parameter} OR (q.translations <> '[]' AND EXISTS \
+             (SELECT 1 FROM json_each(q.translations) j \
+              WHERE j.value ->> 'language' = {parameter} COLLATE NOCASE)))"
+        ));
     }
 
     /// Binds `value` and returns its parameter.
@@ -1107,6 +1323,157 @@ pub(super) fn list<T>(
         total_size,
     };
     Ok((page, damaged))
+}
+
+/// The FTS5 query for `query`'s phrases: all must match, each as a phrase,
+/// in the stems and choices only unless `explanations` may match too. `None`
+/// when the query has no terms, which matches nothing. Terms are letters,
+/// digits and CJK characters only (`domain::search`), so nothing in them is
+/// FTS5 syntax; quotes are doubled all the same.
+fn search_expression(query: &SearchQuery, explanations: bool) -> Option<String> {
+    let columns = if explanations { "" } else { "shown : " };
+    let phrases: Vec<String> = query
+        .phrases()
+        .iter()
+        .map(|phrase| format!("{columns}\"{}\"", phrase.join(" ").replace('"', "\"\"")))
+        .collect();
+    (!phrases.is_empty()).then(|| phrases.join(" AND "))
+}
+
+/// One page of a search: up to `limit` matches of `query` under `filter`,
+/// best first, after skipping `offset`; with the count of all matches, from
+/// the same statement (a window over the matches, which the ranking visits
+/// anyway). Rows that do not decode are left out and returned beside it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn search<T>(
+    connection: &Connection,
+    filter: &QuestionFilter,
+    query: &SearchQuery,
+    explanations: bool,
+    offset: usize,
+    limit: usize,
+    entries: Entries<T>,
+) -> Result<(SearchPage<T>, Vec<Damaged>), StoreError> {
+    let Some(expression) = search_expression(query, explanations) else {
+        return Ok((SearchPage::default(), Vec::new()));
+    };
+    let mut listing = ListingQuery::searching(filter, expression);
+    let limit_parameter =
+        listing.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let offset_parameter = listing.bind(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let columns = entries.columns.unwrap_or("q.id");
+    let count_column = entries.columns.map_or(1, |_| QUESTION_COLUMN_COUNT);
+    let sql = format!(
+        "SELECT {columns}, count(*) OVER () FROM {} {} ORDER BY {} \
+         LIMIT {limit_parameter} OFFSET {offset_parameter}",
+        listing.from,
+        listing.where_clause(),
+        listing.order_key,
+    );
+    let mut page = SearchPage::default();
+    let mut damaged = Vec::new();
+    let mut statement = connection.prepare_cached(&sql)?;
+    let mut rows = statement.query(params_from_iter(&listing.values))?;
+    while let Some(row) = rows.next()? {
+        page.total_size = row.get::<_, i64>(count_column)?.unsigned_abs();
+        if page.entries.len() + damaged.len() == limit {
+            page.has_more = true;
+            break;
+        }
+        match (entries.from_row)(row).map_err(StoreError::from) {
+            Ok(entry) => page.entries.push(entry),
+            Err(StoreError::DataLoss(cause)) => damaged.push((row.get(0)?, cause)),
+            Err(error) => return Err(error),
+        }
+    }
+    drop(rows);
+    drop(statement);
+    if page.total_size == 0 && offset > 0 {
+        // Past the last match no row carries the count: count on its own.
+        page.total_size = connection
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM {} {}",
+                listing.from,
+                listing.where_clause()
+            ))?
+            .query_row(
+                params_from_iter(&listing.values[..listing.values.len() - 2]),
+                |row| row.get::<_, i64>(0),
+            )?
+            .unsigned_abs();
+    }
+    Ok((page, damaged))
+}
+
+/// Live questions per category, by difficulty and type; only those
+/// available in `language` when it is given.
+pub(super) fn category_counts(
+    connection: &Connection,
+    language: Option<&str>,
+) -> Result<Vec<CategoryCount>, StoreError> {
+    let query = ListingQuery::new(
+        &QuestionFilter {
+            language: language.map(str::to_owned),
+            ..QuestionFilter::default()
+        },
+        true,
+    );
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT q.category, q.difficulty, q.type, count(*) FROM {} {} GROUP BY 1, 2, 3",
+        query.from,
+        query.where_clause()
+    ))?;
+    let groups = statement
+        .query_map(params_from_iter(&query.values), |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                enum_column(row, 1, Difficulty::parse)?,
+                enum_column(row, 2, QuestionType::parse)?,
+                row.get::<_, i64>(3)?.unsigned_abs(),
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(fold_categories(groups))
+}
+
+/// Live questions per tag, most used first; only those of `category` and
+/// available in `language` when they are given.
+pub(super) fn tag_counts(
+    connection: &Connection,
+    category: Option<&str>,
+    language: Option<&str>,
+) -> Result<Vec<TagCount>, StoreError> {
+    let mut query = ListingQuery {
+        from: if language.is_some() {
+            "question_tags t CROSS JOIN questions q ON q.id = t.question_id"
+        } else {
+            "question_tags t"
+        },
+        conditions: Vec::new(),
+        values: Vec::new(),
+        order_key: "t.tag",
+    };
+    if let Some(category) = category {
+        query.equals("t.category", category);
+    }
+    if let Some(language) = language {
+        query.available_in(language);
+    }
+    let mut tags = connection
+        .prepare_cached(&format!(
+            "SELECT t.tag, count(*) FROM {} {} GROUP BY t.tag",
+            query.from,
+            query.where_clause()
+        ))?
+        .query_map(params_from_iter(&query.values), |row| {
+            Ok(TagCount {
+                tag: row.get(0)?,
+                question_count: row.get::<_, i64>(1)?.unsigned_abs(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    sort_tags(&mut tags);
+    Ok(tags)
 }
 
 /// An attempt with the answer key and explanation of the revision it was

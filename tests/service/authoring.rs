@@ -14,7 +14,7 @@ use crate::support::{
 };
 
 /// A valid new question (no id: the request names it).
-fn new_question() -> pb::Question {
+pub(crate) fn new_question() -> pb::Question {
     pb::Question {
         r#type: pb::QuestionType::SingleChoice.into(),
         stem: "Which layer normalises activations?".into(),
@@ -40,12 +40,12 @@ fn new_question() -> pb::Question {
     }
 }
 
-fn authorised<T>(message: T) -> Request<T> {
+pub(crate) fn authorised<T>(message: T) -> Request<T> {
     with_token(message, ADMIN_TOKEN)
 }
 
 impl TestApp {
-    async fn create(
+    pub(crate) async fn create(
         &self,
         question_id: &str,
         question: pb::Question,
@@ -60,7 +60,7 @@ impl TestApp {
             .map(tonic::Response::into_inner)
     }
 
-    async fn update(
+    pub(crate) async fn update(
         &self,
         question: pb::Question,
         paths: &[&str],
@@ -79,7 +79,7 @@ impl TestApp {
             .map(tonic::Response::into_inner)
     }
 
-    async fn delete(&self, id: &str, expected_revision: i64) -> Result<(), Status> {
+    pub(crate) async fn delete(&self, id: &str, expected_revision: i64) -> Result<(), Status> {
         self.client
             .clone()
             .delete_question(authorised(pb::DeleteQuestionRequest {
@@ -90,7 +90,7 @@ impl TestApp {
             .map(drop)
     }
 
-    async fn undelete(&self, id: &str) -> Result<pb::Question, Status> {
+    pub(crate) async fn undelete(&self, id: &str) -> Result<pb::Question, Status> {
         self.client
             .clone()
             .undelete_question(authorised(pb::UndeleteQuestionRequest { id: id.into() }))
@@ -122,6 +122,7 @@ impl TestApp {
                 id: id.into(),
                 view: pb::QuestionView::Basic.into(),
                 revision,
+                ..Default::default()
             })
             .await
             .map(tonic::Response::into_inner)

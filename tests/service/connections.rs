@@ -50,6 +50,7 @@ fn normal_call(addr: &str, deadline: Duration) -> Result<pb::Question, String> {
                     id: "llm-001".into(),
                     view: 0,
                     revision: 0,
+                    ..Default::default()
                 })
                 .await
                 .map(tonic::Response::into_inner)

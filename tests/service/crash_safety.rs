@@ -29,6 +29,7 @@ fn request(request_id: &str, n: usize) -> pb::SubmitAnswerRequest {
         choice_keys: vec![["A", "B", "C", "D"][n % 4].into()],
         respondent_id: "crash-test".into(),
         request_id: request_id.into(),
+        ..Default::default()
     }
 }
 

@@ -13,6 +13,7 @@ fn get_request(id: &str, view: pb::QuestionView) -> pb::GetQuestionRequest {
         id: id.into(),
         view: view.into(),
         revision: 0,
+        ..Default::default()
     }
 }
 
@@ -99,6 +100,7 @@ async fn an_unknown_view_value_is_invalid_argument() {
             id: "llm-001".into(),
             view: 7,
             revision: 0,
+            ..Default::default()
         })
         .await;
 

@@ -116,6 +116,7 @@ async fn grpc_web_over_http1_gets_a_question() {
             id: "llm-001".into(),
             view: pb::QuestionView::Basic.into(),
             revision: 0,
+            ..Default::default()
         },
     )
     .await;
@@ -149,6 +150,7 @@ async fn grpc_web_reports_an_unknown_question_as_not_found() {
             id: "no-such-question".into(),
             view: pb::QuestionView::Basic.into(),
             revision: 0,
+            ..Default::default()
         },
     )
     .await;
@@ -219,6 +221,7 @@ async fn an_allowed_origin_passes_the_preflight_and_can_read_the_status() {
             id: "no-such-question".into(),
             view: pb::QuestionView::Basic.into(),
             revision: 0,
+            ..Default::default()
         },
         &[("origin", PAGE_ORIGIN)],
     )

@@ -145,6 +145,7 @@ async fn the_binary_logs_each_call_and_exits_cleanly_on_sigterm() {
             id: "nope".into(),
             view: 0,
             revision: 0,
+            ..Default::default()
         })
         .await;
     assert_eq!(
@@ -280,6 +281,7 @@ async fn the_admin_token_never_appears_in_logs_even_at_trace_level() {
                 id: "llm-001".into(),
                 view: pb::QuestionView::Full.into(),
                 revision: 0,
+                ..Default::default()
             },
             token,
         );

@@ -39,6 +39,7 @@ async fn metadata_over_the_header_list_limit_is_refused() {
         id: "llm-001".into(),
         view: 0,
         revision: 0,
+        ..Default::default()
     });
     request
         .metadata_mut()
@@ -239,6 +240,7 @@ async fn a_connection_may_not_open_more_streams_than_allowed() {
         id: "llm-001".into(),
         view: 0,
         revision: 0,
+        ..Default::default()
     });
     request.set_timeout(Duration::from_millis(300));
     let waited = same_connection.get_question(request).await;
@@ -251,6 +253,7 @@ async fn a_connection_may_not_open_more_streams_than_allowed() {
             id: "llm-001".into(),
             view: 0,
             revision: 0,
+            ..Default::default()
         })
         .await
         .expect("another connection is not limited");

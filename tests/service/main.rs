@@ -24,3 +24,4 @@ mod metrics;
 mod streams;
 mod submit_answer;
 mod tls;
+mod translations;

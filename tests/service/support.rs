@@ -187,6 +187,7 @@ impl TestApp {
                 id: id.into(),
                 view: pb::QuestionView::Basic.into(),
                 revision: 0,
+                ..Default::default()
             })
             .await
             .map(tonic::Response::into_inner)
@@ -201,6 +202,7 @@ impl TestApp {
                     id: id.into(),
                     view: pb::QuestionView::Full.into(),
                     revision: 0,
+                    ..Default::default()
                 },
                 ADMIN_TOKEN,
             ))

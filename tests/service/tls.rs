@@ -109,6 +109,7 @@ fn get_request() -> pb::GetQuestionRequest {
         id: "llm-001".into(),
         view: 0,
         revision: 0,
+        ..Default::default()
     }
 }
 

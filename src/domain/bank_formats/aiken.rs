@@ -264,6 +264,12 @@ pub fn export(questions: &[Question]) -> Exported {
         text.push_str("ANSWER: ");
         text.push_str(&question.answer.correct_choice_keys.join(""));
         text.push('\n');
+        if !question.translations.is_empty() {
+            omitted.push(Omission {
+                question_id: question.id.clone(),
+                reason: super::translations_left_out(question, "Aiken"),
+            });
+        }
     }
     Exported { text, omitted }
 }
@@ -476,6 +482,7 @@ mod tests {
                 correct_choice_keys: vec!["B".into()],
                 explanation: "why".into(),
             },
+            translations: Vec::new(),
         }
     }
 
@@ -516,9 +523,15 @@ mod tests {
         let bank = bank_file::parse(bank_file::BUNDLED_BANK, SystemTime::UNIX_EPOCH)
             .expect("the bundled bank loads");
         let exported = export(&bank);
-        assert_eq!(exported.omitted.len(), 1, "{:?}", exported.omitted);
-        assert_eq!(exported.omitted[0].question_id, "llm-002");
-        assert!(exported.omitted[0].reason.contains("true_false"));
+        let (untranslated, left_out): (Vec<_>, Vec<_>) = exported
+            .omitted
+            .iter()
+            .partition(|omission| omission.reason.contains("translations (en)"));
+        assert_eq!(left_out.len(), 1, "{:?}", exported.omitted);
+        assert_eq!(left_out[0].question_id, "llm-002");
+        assert!(left_out[0].reason.contains("true_false"));
+        // Every exported question is English too; none of that is Aiken.
+        assert_eq!(untranslated.len(), 9, "{:?}", exported.omitted);
         let back = parse_ok(&exported.text);
         let single: Vec<&Question> = bank
             .iter()

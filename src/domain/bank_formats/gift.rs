@@ -674,6 +674,9 @@ fn note_omissions(question: &Question, omitted: &mut Vec<Omission>) {
     if !question.tags.is_empty() {
         omit(format!("tags {} are not in GIFT", question.tags.join(", ")));
     }
+    if !question.translations.is_empty() {
+        omit(super::translations_left_out(question, "GIFT"));
+    }
     if question.question_type == QuestionType::TrueFalse {
         let texts: Vec<&str> = question.choices.iter().map(|c| c.text.as_str()).collect();
         if texts != ["True", "False"] {
@@ -999,10 +1002,16 @@ mod tests {
                 .map(|o| o.reason.as_str())
                 .collect()
         };
-        assert_eq!(about("llm-001"), ["tags prompting, bias are not in GIFT"]);
+        assert_eq!(
+            about("llm-001"),
+            [
+                "tags prompting, bias are not in GIFT",
+                "the translations (en) are not in GIFT"
+            ]
+        );
         let true_false = about("llm-002");
-        assert_eq!(true_false.len(), 2, "{true_false:?}");
-        assert!(true_false[1].contains("\"需要\""), "{true_false:?}");
+        assert_eq!(true_false.len(), 3, "{true_false:?}");
+        assert!(true_false[2].contains("\"需要\""), "{true_false:?}");
     }
 
     fn multiple_choice(correct: &[&str], choice_texts: &[&str]) -> Question {
@@ -1029,6 +1038,7 @@ mod tests {
                 correct_choice_keys: correct.iter().map(|k| (*k).into()).collect(),
                 explanation: "Line one.\n\nLine three # = ~".into(),
             },
+            translations: Vec::new(),
         }
     }
 

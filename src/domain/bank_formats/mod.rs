@@ -161,6 +161,15 @@ pub fn content_id(prefix: &str, stem: &str, choices: &[Choice]) -> String {
     id
 }
 
+/// The omission of a question's translations from a format without them.
+fn translations_left_out(question: &Question, format: &str) -> String {
+    let languages: Vec<&str> = question.languages().skip(1).collect();
+    format!(
+        "the translations ({}) are not in {format}",
+        languages.join(", ")
+    )
+}
+
 /// What a format's parser read from a question, before the fields every
 /// import fills alike.
 struct QuestionDraft {
@@ -198,6 +207,7 @@ impl QuestionDraft {
                 correct_choice_keys: self.correct_choice_keys,
                 explanation,
             },
+            translations: Vec::new(),
         }
     }
 }
