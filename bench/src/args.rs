@@ -80,6 +80,9 @@ pub(crate) enum Measured {
     Submit,
     /// The first unfiltered page against one at depth 50,000.
     Deep,
+    /// A two-term search within a category (qbank only: its CPU per call
+    /// is compared with a filtered page's).
+    Search,
     /// SQLite alone doing each RPC's storage work: the floor under qbank.
     Floor,
 }

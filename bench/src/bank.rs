@@ -216,6 +216,7 @@ pub(crate) fn question(index: usize) -> Question {
             correct_choice_keys,
             explanation,
         },
+        translations: Vec::new(),
     }
 }
 

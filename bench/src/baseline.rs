@@ -161,6 +161,20 @@ impl QuestionBank for Responses {
     ) -> Result<Response<Self::ExportQuestionsStream>, Status> {
         Err(Status::unimplemented("not measured"))
     }
+
+    async fn list_categories(
+        &self,
+        _request: Request<pb::ListCategoriesRequest>,
+    ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn list_tags(
+        &self,
+        _request: Request<pb::ListTagsRequest>,
+    ) -> Result<Response<pb::ListTagsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
 }
 
 /// Serves the responses saved in `args.responses` until standard input closes.

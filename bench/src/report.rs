@@ -126,6 +126,13 @@ impl Report {
         (first > 0.0).then(|| deep / first)
     }
 
+    /// The search's server CPU per call over a filtered page's.
+    fn search_cpu_ratio(&self) -> Option<f64> {
+        let page = self.qbank.get(Rpc::ListQuestions)?.server_cpu_per_call_us();
+        let search = self.qbank.get(Rpc::Search)?.server_cpu_per_call_us();
+        (page > 0.0).then(|| search / page)
+    }
+
     fn rss_mib(&self) -> f64 {
         self.qbank.peak_rss_kib as f64 / MIB
     }
@@ -231,7 +238,7 @@ impl Report {
                 }
             }
         }
-        for rpc in [Rpc::FirstPage, Rpc::DeepPage] {
+        for rpc in [Rpc::FirstPage, Rpc::DeepPage, Rpc::Search] {
             if let Some(measurement) = self.qbank.get(rpc) {
                 out.push_str(&row(
                     rpc.name(),
@@ -259,6 +266,16 @@ impl Report {
                 } else {
                     ""
                 },
+            ));
+        }
+        if self.qbank.get(Rpc::Search).is_some() {
+            out.push_str(&format!(
+                "search: query {:?} in category {:?}, first page of 20; its server CPU per call \
+                 is {} a filtered page's\n",
+                crate::workload::SEARCH_QUERY,
+                crate::bank::LIST_CATEGORY,
+                self.search_cpu_ratio()
+                    .map_or("not compared with".to_owned(), |ratio| format!("{ratio:.2} ×")),
             ));
         }
         out.push_str(&format!(
@@ -362,6 +379,7 @@ impl Report {
             "list_cpu_ratio": self.cpu_ratio(Rpc::ListQuestions),
             "submit_cpu_ratio": self.cpu_ratio(Rpc::SubmitAnswer),
             "deep_page_ratio": self.deep_page_ratio(),
+            "search_cpu_over_filtered_page": self.search_cpu_ratio(),
             "storage_floor_us": self.storage_floor.map(|floor| json!({
                 "card_read": micros(floor.card_read),
                 "page_read": micros(floor.page_read),

@@ -153,6 +153,11 @@ async fn measure_qbank(
             .measurements
             .extend(rpcs.into_iter().zip(measurements));
     }
+    if args.measures(Measured::Search) {
+        progress("measuring qbank's search");
+        let measurement = load::measure(&qbank, &workload, Rpc::Search, plan.shape).await?;
+        results.measurements.push((Rpc::Search, measurement));
+    }
     results.peak_rss_kib = qbank.peak_rss_kib()?;
     qbank.stop().await?;
     Ok((results, start_to_serving, workload))

@@ -34,6 +34,8 @@ pub(crate) enum Rpc {
     FirstPage,
     /// The page of 20 at [`DEEP_PAGE_DEPTH`] of the unfiltered listing.
     DeepPage,
+    /// The first page of 20 of a two-term search within a category.
+    Search,
 }
 
 impl Rpc {
@@ -45,6 +47,7 @@ impl Rpc {
             Self::SubmitAnswer => "SubmitAnswer",
             Self::FirstPage => "first page",
             Self::DeepPage => "deep page",
+            Self::Search => "search",
         }
     }
 
@@ -56,6 +59,7 @@ impl Rpc {
             Self::SubmitAnswer => "submit",
             Self::FirstPage => "first_page",
             Self::DeepPage => "deep_page",
+            Self::Search => "search",
         }
     }
 }
@@ -152,6 +156,7 @@ impl Workload {
                 let request = unfiltered_page_request(self.deep_page_token.clone(), PAGE_SIZE);
                 client.call(LIST_QUESTIONS, request).await
             }
+            Rpc::Search => client.call(LIST_QUESTIONS, search_request()).await,
         }
     }
 
@@ -160,7 +165,7 @@ impl Workload {
         pb::GetQuestionRequest {
             id: bank::question_id(rng.usize(..self.bank_size)),
             view: pb::QuestionView::Basic.into(),
-            revision: 0,
+            ..pb::GetQuestionRequest::default()
         }
     }
 
@@ -193,9 +198,24 @@ impl Workload {
             choice_keys,
             respondent_id: format!("bench-{}", sequence % 1_000),
             request_id: format!("bench-{:016x}-{sequence}", self.run_id),
+            ..pb::SubmitAnswerRequest::default()
         }
     }
 }
+
+/// The measured search: two terms that appear together in some English
+/// choices, within the filtered listing's category.
+pub(crate) fn search_request() -> pb::ListQuestionsRequest {
+    pb::ListQuestionsRequest {
+        page_size: PAGE_SIZE,
+        category: bank::LIST_CATEGORY.to_owned(),
+        query: SEARCH_QUERY.to_owned(),
+        ..pb::ListQuestionsRequest::default()
+    }
+}
+
+/// The measured search's query.
+pub(crate) const SEARCH_QUERY: &str = "reward model";
 
 fn unfiltered_page_request(page_token: String, page_size: i32) -> pb::ListQuestionsRequest {
     pb::ListQuestionsRequest {

@@ -1159,7 +1159,8 @@ impl ListingQuery {
                    CROSS JOIN questions q ON q.id = k.question_id",
             conditions: Vec::new(),
             values: Vec::new(),
-            order_key: "bm25(question_search), q.id",
+            // Unused: a search orders by rank (see `search`).
+            order_key: "q.id",
         };
         let parameter = query.bind(Value::Text(expression));
         query
@@ -1362,13 +1363,15 @@ pub(super) fn search<T>(
         listing.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
     let offset_parameter = listing.bind(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
     let columns = entries.columns.unwrap_or("q.id");
-    let count_column = entries.columns.map_or(1, |_| QUESTION_COLUMN_COUNT);
+    // After the entry's columns come the rank, then the count. FTS5 ranks
+    // only in a plain query, not under a window: the count goes outside.
+    let count_column = entries.columns.map_or(1, |_| QUESTION_COLUMN_COUNT) + 1;
     let sql = format!(
-        "SELECT {columns}, count(*) OVER () FROM {} {} ORDER BY {} \
-         LIMIT {limit_parameter} OFFSET {offset_parameter}",
+        "SELECT *, count(*) OVER () FROM \
+         (SELECT {columns}, bm25(question_search) AS search_rank FROM {} {}) \
+         ORDER BY search_rank, id LIMIT {limit_parameter} OFFSET {offset_parameter}",
         listing.from,
         listing.where_clause(),
-        listing.order_key,
     );
     let mut page = SearchPage::default();
     let mut damaged = Vec::new();
