@@ -13,9 +13,12 @@ ALTER TABLE question_revisions ADD COLUMN translations TEXT NOT NULL DEFAULT '[]
 -- lowercase words) and stores them separated by spaces, so the `ascii`
 -- tokenizer only splits on the spaces: what matches is decided in Rust, the
 -- same on every backend.
+--   facets:    category, tags, difficulty, type and languages, one term each,
+--              so a filtered search never leaves the index
 --   shown:     stems and choice texts in every language (what anyone sees)
 --   explained: explanations in every language (only FULL-view searches)
 CREATE VIRTUAL TABLE question_search USING fts5 (
+    facets,
     shown,
     explained,
     tokenize = 'ascii'

@@ -509,11 +509,15 @@ fn explained(
     revision: &Question,
     languages: &PreferredLanguages,
 ) -> Answered {
-    let content = revision.content(languages.pick(revision.languages()));
-    attempt.answer.explanation = content.explanation;
+    let position = languages.pick(revision.languages());
+    let (language, explanation) = revision.explanation(position);
+    // The attempt carries the original's already.
+    if position != 0 {
+        explanation.clone_into(&mut attempt.answer.explanation);
+    }
     Answered {
         attempt,
-        explanation_language: content.language,
+        explanation_language: language.to_owned(),
     }
 }
 

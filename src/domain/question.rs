@@ -219,6 +219,19 @@ impl Question {
         }
     }
 
+    /// The language and explanation at `position` of
+    /// [`Question::languages`] (0, or a position past the end, is the
+    /// original): [`Question::content`] without copying the rest.
+    pub fn explanation(&self, position: usize) -> (&str, &str) {
+        match position
+            .checked_sub(1)
+            .and_then(|index| self.translations.get(index))
+        {
+            Some(translation) => (&translation.language, &translation.explanation),
+            None => (&self.language, &self.answer.explanation),
+        }
+    }
+
     /// The choice that `key` names, compared as [`normalise_choice_key`] does.
     pub fn choice(&self, key: &str) -> Option<&Choice> {
         let wanted = normalise_choice_key(key);

@@ -10,6 +10,10 @@
 //! so no character of a query is an operator. Both the index and the query
 //! go through [`terms`], which is what makes them agree; a storage backend
 //! only stores and matches the terms.
+//!
+//! The index also holds each question's listing facets (category, tags,
+//! difficulty, type, languages) as terms of their own, so a search with
+//! filters is one lookup in the index instead of a walk of its matches.
 
 use std::sync::LazyLock;
 
@@ -17,6 +21,7 @@ use unicode_normalization::UnicodeNormalization as _;
 
 use super::{
     limits,
+    listing::QuestionFilter,
     question::Question,
     validation::{FieldError, check_length},
 };
@@ -24,6 +29,8 @@ use super::{
 /// A question's text as the index holds it, in terms separated by spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchDocument {
+    /// The facets a listing filters on, as [`facet_terms`] spells them.
+    pub facets: String,
     /// Stems and choice texts in every language: what any caller may match.
     pub shown: String,
     /// Explanations in every language: matched for FULL-view callers only.
@@ -55,8 +62,60 @@ impl SearchDocument {
             }
             add(&mut explained, &translation.explanation);
         }
-        Self { shown, explained }
+        let mut facets = vec![
+            facet('c', &question.category),
+            facet('d', question.difficulty.as_str()),
+            facet('y', question.question_type.as_str()),
+        ];
+        facets.extend(question.tags.iter().map(|tag| facet('t', tag)));
+        facets.extend(
+            question
+                .languages()
+                .map(|language| facet('l', &language.to_ascii_lowercase())),
+        );
+        Self {
+            facets: facets.join(" "),
+            shown,
+            explained,
+        }
     }
+}
+
+/// The facet terms a question must all have to pass `filter`.
+pub fn facet_terms(filter: &QuestionFilter) -> Vec<String> {
+    let mut terms = Vec::new();
+    if let Some(category) = &filter.category {
+        terms.push(facet('c', category));
+    }
+    terms.extend(filter.tags.iter().map(|tag| facet('t', tag)));
+    if let Some(difficulty) = filter.difficulty {
+        terms.push(facet('d', difficulty.as_str()));
+    }
+    if let Some(question_type) = filter.question_type {
+        terms.push(facet('y', question_type.as_str()));
+    }
+    if let Some(language) = &filter.language {
+        // BCP-47 tags ignore case; the listing filter compares ASCII case
+        // alone, as SQLite's NOCASE does.
+        terms.push(facet('l', &language.to_ascii_lowercase()));
+    }
+    terms
+}
+
+/// One facet as a term: a letter naming the facet, then the value's bytes
+/// in hex, so any value (`vector-store`, `提示`) is one term of letters and
+/// digits that no text term can equal (text terms are lowercase, and hex
+/// digits after a letter never spell a word of the text by accident: the
+/// facets live in a column of their own).
+fn facet(kind: char, value: &str) -> String {
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut term = String::with_capacity(1 + 2 * value.len());
+    term.push(kind);
+    for byte in value.bytes() {
+        term.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+        term.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
+    }
+    term
 }
 
 /// A ListQuestions query: phrases that must all match, each a sequence of
@@ -277,6 +336,40 @@ mod tests {
         );
         assert_eq!(phrases("gpt-4"), [["gpt", "4"]]);
         assert!(phrases("* - ^ \"").is_empty());
+    }
+
+    #[test]
+    fn a_filter_asks_for_the_facet_terms_its_questions_are_indexed_with() {
+        let question = crate::domain::bank_file::parse(
+            crate::domain::bank_file::BUNDLED_BANK,
+            std::time::SystemTime::UNIX_EPOCH,
+        )
+        .expect("bundled bank")
+        .remove(0);
+        let document = SearchDocument::of(&question);
+        let indexed: Vec<&str> = document.facets.split(' ').collect();
+        let filter = QuestionFilter::new(
+            "llm".into(),
+            vec!["bias".into()],
+            Some(question.difficulty),
+            Some(question.question_type),
+            "EN".into(),
+        )
+        .expect("valid filter");
+
+        let wanted = facet_terms(&filter);
+
+        assert_eq!(wanted.len(), 5);
+        assert!(
+            wanted.iter().all(|term| indexed.contains(&term.as_str())),
+            "{wanted:?} in {indexed:?}"
+        );
+        assert!(facet_terms(&QuestionFilter::default()).is_empty());
+        assert!(
+            indexed
+                .iter()
+                .all(|term| term.chars().all(|c| c.is_ascii_alphanumeric()))
+        );
     }
 
     #[test]

@@ -542,19 +542,22 @@ impl Store {
     ) -> Result<SearchPage<Question>, StoreError> {
         let damage = self.damage.clone();
         self.off_thread(move |reader| {
-            let (page, damaged) = sqlite::search(
-                reader,
-                &filter,
-                &query,
-                explanations,
-                offset,
-                limit,
-                sqlite::QUESTIONS,
-            )?;
-            for (question_id, cause) in damaged {
-                damage.report_row(&question_id, &*cause);
+            let page = sqlite::search(reader, &filter, &query, explanations, offset, limit)?;
+            let mut questions = Vec::with_capacity(page.entries.len());
+            for question_id in &page.entries {
+                match read_question(reader, &damage, question_id) {
+                    Ok(Some(question)) => questions.push(question),
+                    // Deleted or damaged since it was indexed (outside the
+                    // server): left out, as a listing leaves it out.
+                    Ok(None) | Err(StoreError::DataLoss(_)) => {}
+                    Err(error) => return Err(error),
+                }
             }
-            Ok(page)
+            Ok(SearchPage {
+                entries: questions,
+                has_more: page.has_more,
+                total_size: page.total_size,
+            })
         })
         .await
     }
@@ -572,15 +575,7 @@ impl Store {
         let cache = self.caches.clone();
         let damage = self.damage.clone();
         self.off_thread(move |reader| {
-            let (page, _) = sqlite::search(
-                reader,
-                &filter,
-                &query,
-                false,
-                offset,
-                limit,
-                sqlite::QUESTION_IDS,
-            )?;
+            let page = sqlite::search(reader, &filter, &query, false, offset, limit)?;
             Ok(SearchPage {
                 entries: fill_cards(reader, &cache, format, &damage, page.entries)?,
                 has_more: page.has_more,

@@ -20,7 +20,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
-    search::{SearchDocument, SearchQuery},
+    search::{SearchDocument, SearchQuery, facet_terms},
     submission::{Attempt, GradedAnswer},
 };
 
@@ -701,9 +701,15 @@ fn index_question(connection: &Connection, question: &Question) -> Result<(), St
         .execute([search_rowid])?;
     connection
         .prepare_cached(
-            "INSERT INTO question_search (rowid, shown, explained) VALUES (?1, ?2, ?3)",
+            "INSERT INTO question_search (rowid, facets, shown, explained)
+             VALUES (?1, ?2, ?3, ?4)",
         )?
-        .execute(params![search_rowid, document.shown, document.explained])?;
+        .execute(params![
+            search_rowid,
+            document.facets,
+            document.shown,
+            document.explained
+        ])?;
     connection
         .prepare_cached("DELETE FROM question_search_pending WHERE question_id = ?1")?
         .execute([&question.id])?;
@@ -1149,38 +1155,6 @@ impl ListingQuery {
         query
     }
 
-    /// The walk of a search: the index's matches for `expression` (an FTS5
-    /// query), joined to their live questions and filtered, best match
-    /// first.
-    fn searching(filter: &QuestionFilter, expression: String) -> Self {
-        let mut query = Self {
-            from: "question_search s \
-                   CROSS JOIN question_search_rows k ON k.search_rowid = s.rowid \
-                   CROSS JOIN questions q ON q.id = k.question_id",
-            conditions: Vec::new(),
-            values: Vec::new(),
-            // Unused: a search orders by rank (see `search`).
-            order_key: "q.id",
-        };
-        let parameter = query.bind(Value::Text(expression));
-        query
-            .conditions
-            .push(format!("question_search MATCH {parameter}"));
-        query.conditions.push("q.delete_time IS NULL".to_owned());
-        if let Some(category) = &filter.category {
-            query.equals("q.category", category);
-        }
-        for tag in &filter.tags {
-            let parameter = query.bind(Value::Text(tag.clone()));
-            query.conditions.push(format!(
-                "EXISTS (SELECT 1 FROM question_tags o \
-                 WHERE o.tag = {parameter} AND o.question_id = q.id)"
-            ));
-        }
-        query.filter_question_columns(filter);
-        query
-    }
-
     /// The conditions on columns only `questions` has.
     fn filter_question_columns(&mut self, filter: &QuestionFilter) {
         if let Some(difficulty) = filter.difficulty {
@@ -1326,86 +1300,88 @@ pub(super) fn list<T>(
     Ok((page, damaged))
 }
 
-/// The FTS5 query for `query`'s phrases: all must match, each as a phrase,
-/// in the stems and choices only unless `explanations` may match too. `None`
-/// when the query has no terms, which matches nothing. Terms are letters,
-/// digits and CJK characters only (`domain::search`), so nothing in them is
-/// FTS5 syntax; quotes are doubled all the same.
-fn search_expression(query: &SearchQuery, explanations: bool) -> Option<String> {
-    let columns = if explanations { "" } else { "shown : " };
-    let phrases: Vec<String> = query
-        .phrases()
+/// The FTS5 query for `query` under `filter`: every facet term of the
+/// filter, and every phrase of the query in the stems and choices (and the
+/// explanations when `explanations`). `None` when the query has no terms,
+/// which matches nothing. Terms are letters, digits and CJK characters only
+/// (`domain::search`), so nothing in them is FTS5 syntax; quotes are
+/// doubled all the same.
+fn search_expression(
+    filter: &QuestionFilter,
+    query: &SearchQuery,
+    explanations: bool,
+) -> Option<String> {
+    if query.phrases().is_empty() {
+        return None;
+    }
+    let quoted = |terms: &str| format!("\"{}\"", terms.replace('"', "\"\""));
+    let text_columns = if explanations {
+        "{shown explained}"
+    } else {
+        "shown"
+    };
+    let conditions: Vec<String> = facet_terms(filter)
         .iter()
-        .map(|phrase| format!("{columns}\"{}\"", phrase.join(" ").replace('"', "\"\"")))
+        .map(|term| format!("facets : {}", quoted(term)))
+        .chain(
+            query
+                .phrases()
+                .iter()
+                .map(|phrase| format!("{text_columns} : {}", quoted(&phrase.join(" ")))),
+        )
         .collect();
-    (!phrases.is_empty()).then(|| phrases.join(" AND "))
+    Some(conditions.join(" AND "))
 }
 
-/// One page of a search: up to `limit` matches of `query` under `filter`,
-/// best first, after skipping `offset`; with the count of all matches, from
-/// the same statement (a window over the matches, which the ranking visits
-/// anyway). Rows that do not decode are left out and returned beside it.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn search<T>(
+/// One page of a search: the ids of up to `limit` matches of `query` under
+/// `filter`, best first (BM25 over the text columns, ties in id order),
+/// after skipping `offset`; with the count of all matches from the same
+/// statement (a window over the matches, which the ranking visits anyway).
+/// The whole search runs in the index: the filter is in its facets, and
+/// only live questions are indexed.
+pub(super) fn search(
     connection: &Connection,
     filter: &QuestionFilter,
     query: &SearchQuery,
     explanations: bool,
     offset: usize,
     limit: usize,
-    entries: Entries<T>,
-) -> Result<(SearchPage<T>, Vec<Damaged>), StoreError> {
-    let Some(expression) = search_expression(query, explanations) else {
-        return Ok((SearchPage::default(), Vec::new()));
+) -> Result<SearchPage<String>, StoreError> {
+    let Some(expression) = search_expression(filter, query, explanations) else {
+        return Ok(SearchPage::default());
     };
-    let mut listing = ListingQuery::searching(filter, expression);
-    let limit_parameter =
-        listing.bind(Value::Integer(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
-    let offset_parameter = listing.bind(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
-    let columns = entries.columns.unwrap_or("q.id");
-    // After the entry's columns come the rank, then the count. FTS5 ranks
-    // only in a plain query, not under a window: the count goes outside.
-    let count_column = entries.columns.map_or(1, |_| QUESTION_COLUMN_COUNT) + 1;
-    let sql = format!(
-        "SELECT *, count(*) OVER () FROM \
-         (SELECT {columns}, bm25(question_search) AS search_rank FROM {} {}) \
-         ORDER BY search_rank, id LIMIT {limit_parameter} OFFSET {offset_parameter}",
-        listing.from,
-        listing.where_clause(),
-    );
+    // FTS5 ranks only in a plain query, not under a window: the count and
+    // the order by id go outside. Facets weigh nothing in the rank.
+    let mut statement = connection.prepare_cached(
+        "SELECT k.question_id, count(*) OVER () FROM
+             (SELECT rowid AS search_rowid, bm25(question_search, 0.0, 1.0, 1.0) AS search_rank
+              FROM question_search WHERE question_search MATCH ?1) m
+         CROSS JOIN question_search_rows k ON k.search_rowid = m.search_rowid
+         ORDER BY m.search_rank, k.question_id LIMIT ?2 OFFSET ?3",
+    )?;
+    let mut rows = statement.query(params![
+        expression,
+        i64::try_from(limit + 1).unwrap_or(i64::MAX),
+        i64::try_from(offset).unwrap_or(i64::MAX),
+    ])?;
     let mut page = SearchPage::default();
-    let mut damaged = Vec::new();
-    let mut statement = connection.prepare_cached(&sql)?;
-    let mut rows = statement.query(params_from_iter(&listing.values))?;
     while let Some(row) = rows.next()? {
-        page.total_size = row.get::<_, i64>(count_column)?.unsigned_abs();
-        if page.entries.len() + damaged.len() == limit {
+        page.total_size = row.get::<_, i64>(1)?.unsigned_abs();
+        if page.entries.len() == limit {
             page.has_more = true;
             break;
         }
-        match (entries.from_row)(row).map_err(StoreError::from) {
-            Ok(entry) => page.entries.push(entry),
-            Err(StoreError::DataLoss(cause)) => damaged.push((row.get(0)?, cause)),
-            Err(error) => return Err(error),
-        }
+        page.entries.push(row.get(0)?);
     }
     drop(rows);
-    drop(statement);
     if page.total_size == 0 && offset > 0 {
         // Past the last match no row carries the count: count on its own.
         page.total_size = connection
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM {} {}",
-                listing.from,
-                listing.where_clause()
-            ))?
-            .query_row(
-                params_from_iter(&listing.values[..listing.values.len() - 2]),
-                |row| row.get::<_, i64>(0),
-            )?
+            .prepare_cached("SELECT count(*) FROM question_search WHERE question_search MATCH ?1")?
+            .query_row([&expression], |row| row.get::<_, i64>(0))?
             .unsigned_abs();
     }
-    Ok((page, damaged))
+    Ok(page)
 }
 
 /// Live questions per category, by difficulty and type; only those
