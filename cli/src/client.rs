@@ -122,6 +122,7 @@ impl Client {
             id: id.to_owned(),
             view: view.into(),
             revision: 0,
+            preferred_languages: Vec::new(),
         };
         let result = self.questions.get_question(request).await;
         result
@@ -253,6 +254,7 @@ impl Client {
             choice_keys,
             respondent_id: respondent.unwrap_or_default().to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
+            preferred_languages: Vec::new(),
         };
         let mut delays = SUBMIT_RETRY_DELAYS.iter();
         loop {

@@ -101,6 +101,8 @@ pub(super) fn list_request(
         r#type: question_type.map_or(pb::QuestionType::Unspecified, Into::into) as i32,
         language: language.clone().unwrap_or_default(),
         view: pb::QuestionView::Basic as i32,
+        preferred_languages: Vec::new(),
+        query: String::new(),
     }
 }
 
