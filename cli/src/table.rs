@@ -2,7 +2,7 @@
 //! character) aligns with ASCII, and whose wordy columns are cut to fit the terminal.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -99,6 +99,23 @@ impl Table {
         }
         widths
     }
+}
+
+/// The width to fit tables in: `COLUMNS` when set, else the terminal's. Output that goes to a
+/// pipe or file is not cut, so `grep` sees whole stems.
+pub(crate) fn output_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+    {
+        return Some(columns);
+    }
+    let stdout = io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(stdout)
+        .map(|(terminal_size::Width(width), _)| usize::from(width))
 }
 
 /// Joins the lines of multi-line text with spaces, so one cell stays on one line.

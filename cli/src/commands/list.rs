@@ -1,12 +1,12 @@
 //! `qbank list`: a table of questions, one page at a time or, with `--all`, every page.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
 use super::Format;
 use crate::args::{ListArgs, QuestionFilter};
 use crate::client::Client;
 use crate::error::Error;
-use crate::table::Table;
+use crate::table::{self, Table};
 use crate::{json, pb, render};
 
 /// Lists the questions that match the filters.
@@ -125,7 +125,7 @@ fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()
             question.stem.clone(),
         ]);
     }
-    table.write_to(out, output_width())
+    table.write_to(out, table::output_width())
 }
 
 /// How to get the rest, on standard error so that standard output stays only the table.
@@ -140,21 +140,4 @@ fn write_page_footer(page: &pb::ListQuestionsResponse) {
             page.next_page_token
         );
     }
-}
-
-/// The width to fit the table in: `COLUMNS` when set, else the terminal's. Output that goes
-/// to a pipe or file is not cut, so `grep` sees whole stems.
-pub(super) fn output_width() -> Option<usize> {
-    if let Some(columns) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-    {
-        return Some(columns);
-    }
-    let stdout = io::stdout();
-    if !stdout.is_terminal() {
-        return None;
-    }
-    terminal_size::terminal_size_of(stdout)
-        .map(|(terminal_size::Width(width), _)| usize::from(width))
 }
