@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::language::PreferredLanguages;
 use crate::pb;
 
 /// Browse the qbank question bank, answer questions, take a quiz and, with the admin token,
@@ -57,6 +58,20 @@ pub(crate) struct Cli {
     )]
     pub(crate) json: bool,
 
+    /// Languages to read questions and explanations in, most preferred first, e.g.
+    /// zh-Hans-CN,en (a question that has none of them comes in its original language)
+    /// [default: QBANK_LANG, else the locale: LANGUAGE, LC_ALL or LANG]
+    // No `env = "QBANK_LANG"`: the fallback to the locale is ours, in `language`, and clap
+    // would show the default as empty.
+    #[arg(
+        long,
+        help_heading = "Global options",
+        value_name = "LANGS",
+        value_parser = PreferredLanguages::parse,
+        global = true
+    )]
+    pub(crate) lang: Option<PreferredLanguages>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -64,7 +79,7 @@ pub(crate) struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// List questions: id, type, difficulty, tags and stem.
+    /// List questions: id, type, difficulty, tags, language and stem.
     List(ListArgs),
     /// Show one question with its choices.
     Get(GetArgs),
@@ -119,7 +134,8 @@ pub(crate) struct QuestionFilter {
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub(crate) question_type: Option<QuestionType>,
 
-    /// Only questions in this language (BCP-47), e.g. zh-CN.
+    /// Only questions available in this language (BCP-47), originally or translated, e.g.
+    /// zh-CN.
     #[arg(long)]
     pub(crate) language: Option<String>,
 }
@@ -450,6 +466,21 @@ mod tests {
         );
         assert_eq!(BankFormat::of_path(Path::new("bank.txt")), None);
         assert_eq!(BankFormat::of_path(Path::new("toml")), None);
+    }
+
+    #[test]
+    fn lang_is_global_and_comma_separated() {
+        let cli = Cli::try_parse_from(["qbank", "get", "llm-001", "--lang", "zh-Hans-CN,en"])
+            .expect("valid arguments");
+        let tags = cli.lang.as_ref().map(PreferredLanguages::tags);
+        assert_eq!(tags, Some(&["zh-Hans-CN".to_owned(), "en".to_owned()][..]));
+    }
+
+    #[test]
+    fn a_malformed_lang_is_a_usage_error() {
+        let error = Cli::try_parse_from(["qbank", "--lang", "en US", "list"])
+            .expect_err("a space inside a tag");
+        assert_eq!(error.exit_code(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::pb;
 use crate::pb::question_bank_client::QuestionBankClient;
 
@@ -112,17 +113,19 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
-    /// One question, with its answer key when `view` is FULL.
+    /// One question, with its answer key when `view` is FULL, in the first of `languages`
+    /// it has (else in its original language).
     pub(crate) async fn get_question(
         &mut self,
         id: &str,
         view: pb::QuestionView,
+        languages: &PreferredLanguages,
     ) -> Result<pb::Question, Error> {
         let request = pb::GetQuestionRequest {
             id: id.to_owned(),
             view: view.into(),
             revision: 0,
-            preferred_languages: Vec::new(),
+            preferred_languages: languages.tags().to_vec(),
         };
         let result = self.questions.get_question(request).await;
         result
@@ -239,7 +242,8 @@ impl Client {
         Ok(export)
     }
 
-    /// Submits an answer and returns its grade.
+    /// Submits an answer and returns its grade, explained in the first of `languages` the
+    /// question has.
     ///
     /// Each call sends a fresh request id and keeps it across retries: the server records an
     /// attempt once per request id, so a retry after a lost response never records twice.
@@ -248,13 +252,14 @@ impl Client {
         question_id: &str,
         choice_keys: Vec<String>,
         respondent: Option<&str>,
+        languages: &PreferredLanguages,
     ) -> Result<pb::SubmitAnswerResponse, Error> {
         let request = pb::SubmitAnswerRequest {
             question_id: question_id.to_owned(),
             choice_keys,
             respondent_id: respondent.unwrap_or_default().to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
-            preferred_languages: Vec::new(),
+            preferred_languages: languages.tags().to_vec(),
         };
         let mut delays = SUBMIT_RETRY_DELAYS.iter();
         loop {

@@ -6,6 +6,7 @@ use super::Format;
 use crate::args::{ListArgs, QuestionFilter};
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::table::{self, Table};
 use crate::{json, pb, render};
 
@@ -13,26 +14,57 @@ use crate::{json, pb, render};
 pub(super) async fn run(
     client: &mut Client,
     args: &ListArgs,
+    languages: &PreferredLanguages,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    if args.all {
-        list_every_page(client, args, format, out).await
+    let listing = Listing { args, languages };
+    write_listing(client, &listing, format, out).await
+}
+
+/// What `list` asks ListQuestions for.
+#[derive(Debug)]
+pub(super) struct Listing<'a> {
+    /// The filters and paging of the command line.
+    pub(super) args: &'a ListArgs,
+    /// The languages to serve each question in, if it has one of them.
+    pub(super) languages: &'a PreferredLanguages,
+}
+
+impl Listing<'_> {
+    /// The request for the page `page_token` points to (the first for an empty token).
+    fn request(&self, page_token: String) -> pb::ListQuestionsRequest {
+        let page_size = self.args.page_size.unwrap_or(0);
+        pb::ListQuestionsRequest {
+            preferred_languages: self.languages.tags().to_vec(),
+            ..list_request(&self.args.filter, page_size, page_token)
+        }
+    }
+}
+
+/// Prints one page, or with `--all` every page, of what `listing` asks for.
+pub(super) async fn write_listing(
+    client: &mut Client,
+    listing: &Listing<'_>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    if listing.args.all {
+        list_every_page(client, listing, format, out).await
     } else {
-        list_one_page(client, args, format, out).await
+        list_one_page(client, listing, format, out).await
     }
 }
 
 /// The page `--page-token` points to (the first without it), and how to get the next.
 async fn list_one_page(
     client: &mut Client,
-    args: &ListArgs,
+    listing: &Listing<'_>,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let token = args.page_token.clone().unwrap_or_default();
-    let request = list_request(&args.filter, args.page_size.unwrap_or(0), token);
-    let page = client.list_questions(request).await?;
+    let token = listing.args.page_token.clone().unwrap_or_default();
+    let page = client.list_questions(listing.request(token)).await?;
     match format {
         Format::Json => json::write_document(out, &json::QuestionPageJson::from(&page))?,
         Format::Text => {
@@ -46,7 +78,7 @@ async fn list_one_page(
 /// Every page, following `next_page_token` to the end.
 async fn list_every_page(
     client: &mut Client,
-    args: &ListArgs,
+    listing: &Listing<'_>,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -55,8 +87,7 @@ async fn list_every_page(
     let mut questions = Vec::new();
     let mut token = String::new();
     loop {
-        let request = list_request(&args.filter, args.page_size.unwrap_or(0), token);
-        let page = client.list_questions(request).await?;
+        let page = client.list_questions(listing.request(token)).await?;
         match format {
             Format::Json => {
                 for question in &page.questions {
@@ -79,7 +110,8 @@ async fn list_every_page(
     Ok(())
 }
 
-/// The `ListQuestions` request for `filter`; `quiz` picks its questions with it too.
+/// The `ListQuestions` request for `filter`, without a query and in the questions' original
+/// languages: `quiz` and `export` pick their questions with it too.
 pub(super) fn list_request(
     filter: &QuestionFilter,
     page_size: i32,
@@ -106,22 +138,25 @@ pub(super) fn list_request(
     }
 }
 
-/// The questions as a table whose stem column is cut to the terminal width.
+/// The questions as a table whose stem column is cut to the terminal width. LANG is the
+/// language each question is served in, which differs from row to row when only some of
+/// them have a preferred language.
 fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()> {
     if questions.is_empty() {
         return Ok(());
     }
-    // On a narrow terminal the stem gives way first, then the tags; the id, type and
-    // difficulty are short and always whole.
-    let mut table = Table::new(["ID", "TYPE", "DIFFICULTY", "TAGS", "STEM"])
+    // On a narrow terminal the stem gives way first, then the tags; the id, type, difficulty
+    // and language are short and always whole.
+    let mut table = Table::new(["ID", "TYPE", "DIFFICULTY", "TAGS", "LANG", "STEM"])
         .cuttable(3, 8)
-        .cuttable(4, 12);
+        .cuttable(5, 12);
     for question in questions {
         table.push_row(vec![
             question.id.clone(),
             render::type_label(question.r#type).to_owned(),
             render::difficulty_label(question.difficulty).to_owned(),
             question.tags.join(","),
+            question.language.clone(),
             question.stem.clone(),
         ]);
     }
