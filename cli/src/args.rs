@@ -81,6 +81,14 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// List questions: id, type, difficulty, tags, language and stem.
     List(ListArgs),
+    /// Search the stems and choices, in every language, best match first.
+    #[command(
+        after_help = "Every word must match, and a phrase in double quotes matches as a phrase: \
+                      qbank search '\"reward hacking\"'. Chinese matches by characters (偏见 \
+                      finds every question containing it), other scripts by whole words, \
+                      ignoring case. Questions come best match first."
+    )]
+    Search(SearchArgs),
     /// Show one question with its choices.
     Get(GetArgs),
     /// Answer a question and see whether it was right.
@@ -115,7 +123,7 @@ pub(crate) enum Command {
     Export(ExportArgs),
 }
 
-/// Which questions `list`, `quiz` and `export` take; unset filters match everything.
+/// Which questions `list`, `search`, `quiz` and `export` take; unset filters match everything.
 #[derive(Debug, Args)]
 pub(crate) struct QuestionFilter {
     /// Only questions of this category, e.g. llm.
@@ -157,6 +165,25 @@ pub(crate) struct ListArgs {
     /// Follow the pages to the end instead of printing only the first.
     #[arg(long)]
     pub(crate) all: bool,
+}
+
+/// Arguments of `qbank search`.
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// What to search for, in stems and choices; every word must match.
+    #[arg(required = true, value_name = "QUERY", value_parser = parse_query_word)]
+    pub(crate) words: Vec<String>,
+
+    /// The filters and paging of `list`, which search pages through the same way.
+    #[command(flatten)]
+    pub(crate) list: ListArgs,
+}
+
+impl SearchArgs {
+    /// The query as the server takes it: the words, separated by spaces.
+    pub(crate) fn query(&self) -> String {
+        self.words.join(" ")
+    }
 }
 
 /// Arguments of `qbank get`.
@@ -391,6 +418,15 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Checks one word of `search`'s query: a blank one is refused, since an empty query would
+/// quietly list every question instead of searching.
+fn parse_query_word(word: &str) -> Result<String, String> {
+    if word.trim().is_empty() {
+        return Err("the query is empty; give a word to search for".to_owned());
+    }
+    Ok(word.to_owned())
+}
+
 /// Formats a duration the way `--timeout` takes it, for messages.
 pub(crate) fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -481,6 +517,39 @@ mod tests {
         let error = Cli::try_parse_from(["qbank", "--lang", "en US", "list"])
             .expect_err("a space inside a tag");
         assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn search_takes_the_words_and_the_filters_of_list() {
+        let cli = Cli::try_parse_from([
+            "qbank",
+            "search",
+            "reward",
+            "hacking",
+            "--category",
+            "llm",
+            "--page-size",
+            "5",
+        ])
+        .expect("valid arguments");
+        let Command::Search(search) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(search.query(), "reward hacking");
+        assert_eq!(search.list.filter.category.as_deref(), Some("llm"));
+        assert_eq!(search.list.page_size, Some(5));
+    }
+
+    #[test]
+    fn search_without_a_query_or_with_a_blank_one_is_a_usage_error() {
+        for args in [
+            &["qbank", "search"][..],
+            &["qbank", "search", ""],
+            &["qbank", "search", " "],
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("no query");
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
     }
 
     #[test]

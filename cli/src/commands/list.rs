@@ -1,4 +1,5 @@
 //! `qbank list`: a table of questions, one page at a time or, with `--all`, every page.
+//! `qbank search` pages and prints its results the same way.
 
 use std::io::{self, Write};
 
@@ -18,15 +19,21 @@ pub(super) async fn run(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let listing = Listing { args, languages };
+    let listing = Listing {
+        args,
+        query: "",
+        languages,
+    };
     write_listing(client, &listing, format, out).await
 }
 
-/// What `list` asks ListQuestions for.
+/// What `list` and `search` ask ListQuestions for.
 #[derive(Debug)]
 pub(super) struct Listing<'a> {
     /// The filters and paging of the command line.
     pub(super) args: &'a ListArgs,
+    /// What `search` looks for; empty for `list`.
+    pub(super) query: &'a str,
     /// The languages to serve each question in, if it has one of them.
     pub(super) languages: &'a PreferredLanguages,
 }
@@ -36,8 +43,18 @@ impl Listing<'_> {
     fn request(&self, page_token: String) -> pb::ListQuestionsRequest {
         let page_size = self.args.page_size.unwrap_or(0);
         pb::ListQuestionsRequest {
+            query: self.query.to_owned(),
             preferred_languages: self.languages.tags().to_vec(),
             ..list_request(&self.args.filter, page_size, page_token)
+        }
+    }
+
+    /// What to say when nothing matches, on standard error.
+    fn nothing_found(&self) -> &'static str {
+        if self.query.is_empty() {
+            "No questions match these filters."
+        } else {
+            "No questions match this search."
         }
     }
 }
@@ -69,7 +86,7 @@ async fn list_one_page(
         Format::Json => json::write_document(out, &json::QuestionPageJson::from(&page))?,
         Format::Text => {
             write_table(out, &page.questions)?;
-            write_page_footer(&page);
+            write_page_footer(&page, listing);
         }
     }
     Ok(())
@@ -104,7 +121,7 @@ async fn list_every_page(
     if format == Format::Text {
         write_table(out, &questions)?;
         if questions.is_empty() {
-            eprintln!("No questions match these filters.");
+            eprintln!("{}", listing.nothing_found());
         }
     }
     Ok(())
@@ -164,9 +181,9 @@ fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()
 }
 
 /// How to get the rest, on standard error so that standard output stays only the table.
-fn write_page_footer(page: &pb::ListQuestionsResponse) {
+fn write_page_footer(page: &pb::ListQuestionsResponse, listing: &Listing<'_>) {
     if page.questions.is_empty() {
-        eprintln!("No questions match these filters.");
+        eprintln!("{}", listing.nothing_found());
     } else if !page.next_page_token.is_empty() {
         eprintln!(
             "Showing {} of {} questions. Next page: repeat with --page-token {} (or use --all).",

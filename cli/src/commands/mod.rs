@@ -12,6 +12,7 @@ mod history;
 mod import;
 mod list;
 mod quiz;
+mod search;
 mod undelete;
 mod update;
 
@@ -53,6 +54,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let languages = &languages;
     match &cli.command {
         Command::List(args) => list::run(&mut client, args, languages, format, &mut out).await,
+        Command::Search(args) => search::run(&mut client, args, languages, format, &mut out).await,
         Command::Get(args) => get::run(&mut client, args, languages, format, &mut out).await,
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
