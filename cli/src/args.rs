@@ -89,6 +89,10 @@ pub(crate) enum Command {
                       ignoring case. Questions come best match first."
     )]
     Search(SearchArgs),
+    /// Count the questions of each category, by difficulty and type.
+    Categories(CategoriesArgs),
+    /// Count the questions carrying each tag, most used first.
+    Tags(TagsArgs),
     /// Show one question with its choices.
     Get(GetArgs),
     /// Answer a question and see whether it was right.
@@ -184,6 +188,26 @@ impl SearchArgs {
     pub(crate) fn query(&self) -> String {
         self.words.join(" ")
     }
+}
+
+/// Arguments of `qbank categories`.
+#[derive(Debug, Args)]
+pub(crate) struct CategoriesArgs {
+    /// Only count questions available in this language (BCP-47), e.g. en.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+}
+
+/// Arguments of `qbank tags`.
+#[derive(Debug, Args)]
+pub(crate) struct TagsArgs {
+    /// Only count questions of this category, e.g. llm.
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+
+    /// Only count questions available in this language (BCP-47), e.g. en.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
 }
 
 /// Arguments of `qbank get`.

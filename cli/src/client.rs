@@ -133,6 +133,28 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
+    /// How many live questions each category has, by difficulty and type.
+    pub(crate) async fn list_categories(
+        &mut self,
+        request: pb::ListCategoriesRequest,
+    ) -> Result<pb::ListCategoriesResponse, Error> {
+        let result = self.questions.list_categories(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How many live questions carry each tag, most used first.
+    pub(crate) async fn list_tags(
+        &mut self,
+        request: pb::ListTagsRequest,
+    ) -> Result<pb::ListTagsResponse, Error> {
+        let result = self.questions.list_tags(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
     /// Adds a question at revision 1; with an empty id the server picks one.
     pub(crate) async fn create_question(
         &mut self,

@@ -242,6 +242,127 @@ impl<'a> From<&'a pb::SubmitAnswerResponse> for GradeJson<'a> {
     }
 }
 
+/// `qbank.v1.ListCategoriesResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct CategoriesJson<'a> {
+    categories: Vec<CategoryCountJson<'a>>,
+}
+
+impl<'a> From<&'a pb::ListCategoriesResponse> for CategoriesJson<'a> {
+    fn from(response: &'a pb::ListCategoriesResponse) -> Self {
+        let pb::ListCategoriesResponse { categories } = response;
+        Self {
+            categories: categories.iter().map(CategoryCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.CategoryCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CategoryCountJson<'a> {
+    category: &'a str,
+    question_count: i32,
+    difficulties: Vec<DifficultyCountJson>,
+    types: Vec<TypeCountJson>,
+}
+
+impl<'a> From<&'a pb::CategoryCount> for CategoryCountJson<'a> {
+    fn from(count: &'a pb::CategoryCount) -> Self {
+        let pb::CategoryCount {
+            category,
+            question_count,
+            difficulties,
+            types,
+        } = count;
+        Self {
+            category,
+            question_count: *question_count,
+            difficulties: difficulties.iter().map(DifficultyCountJson::from).collect(),
+            types: types.iter().map(TypeCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.DifficultyCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DifficultyCountJson {
+    difficulty: EnumValue,
+    question_count: i32,
+}
+
+impl From<&pb::DifficultyCount> for DifficultyCountJson {
+    fn from(count: &pb::DifficultyCount) -> Self {
+        let pb::DifficultyCount {
+            difficulty,
+            question_count,
+        } = *count;
+        Self {
+            difficulty: EnumValue::difficulty(difficulty),
+            question_count,
+        }
+    }
+}
+
+/// `qbank.v1.TypeCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TypeCountJson {
+    #[serde(rename = "type")]
+    question_type: EnumValue,
+    question_count: i32,
+}
+
+impl From<&pb::TypeCount> for TypeCountJson {
+    fn from(count: &pb::TypeCount) -> Self {
+        let pb::TypeCount {
+            r#type,
+            question_count,
+        } = *count;
+        Self {
+            question_type: EnumValue::question_type(r#type),
+            question_count,
+        }
+    }
+}
+
+/// `qbank.v1.ListTagsResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TagsJson<'a> {
+    tags: Vec<TagCountJson<'a>>,
+}
+
+impl<'a> From<&'a pb::ListTagsResponse> for TagsJson<'a> {
+    fn from(response: &'a pb::ListTagsResponse) -> Self {
+        let pb::ListTagsResponse { tags } = response;
+        Self {
+            tags: tags.iter().map(TagCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.TagCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TagCountJson<'a> {
+    tag: &'a str,
+    question_count: i32,
+}
+
+impl<'a> From<&'a pb::TagCount> for TagCountJson<'a> {
+    fn from(count: &'a pb::TagCount) -> Self {
+        let pb::TagCount {
+            tag,
+            question_count,
+        } = count;
+        Self {
+            tag,
+            question_count: *question_count,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -390,6 +511,30 @@ mod tests {
         assert_eq!(translation["language"], "en");
         assert_eq!(translation["choices"][0]["text"], "Yes");
         assert_eq!(translation["explanation"], "Because.");
+    }
+
+    #[test]
+    fn counts_use_proto_json_names_and_enum_names() {
+        let response = pb::ListCategoriesResponse {
+            categories: vec![pb::CategoryCount {
+                category: "llm".to_owned(),
+                question_count: 10,
+                difficulties: vec![pb::DifficultyCount {
+                    difficulty: pb::Difficulty::Hard.into(),
+                    question_count: 1,
+                }],
+                types: vec![pb::TypeCount {
+                    r#type: pb::QuestionType::TrueFalse.into(),
+                    question_count: 1,
+                }],
+            }],
+        };
+        let json = serde_json::to_value(CategoriesJson::from(&response)).expect("serializable");
+        let category = &json["categories"][0];
+        assert_eq!(category["questionCount"], 10);
+        assert_eq!(category["difficulties"][0]["difficulty"], "DIFFICULTY_HARD");
+        assert_eq!(category["types"][0]["type"], "QUESTION_TYPE_TRUE_FALSE");
+        assert_eq!(category["types"][0]["questionCount"], 1);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `--json`, as JSON, and returns an [`Error`] for `main` to print.
 
 mod answer;
+mod categories;
 mod create;
 mod delete;
 mod edit;
@@ -13,6 +14,7 @@ mod import;
 mod list;
 mod quiz;
 mod search;
+mod tags;
 mod undelete;
 mod update;
 
@@ -55,6 +57,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     match &cli.command {
         Command::List(args) => list::run(&mut client, args, languages, format, &mut out).await,
         Command::Search(args) => search::run(&mut client, args, languages, format, &mut out).await,
+        Command::Categories(args) => categories::run(&mut client, args, format, &mut out).await,
+        Command::Tags(args) => tags::run(&mut client, args, format, &mut out).await,
         Command::Get(args) => get::run(&mut client, args, languages, format, &mut out).await,
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
