@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::language::PreferredLanguages;
 use crate::pb;
 
 /// Browse the qbank question bank, answer questions, take a quiz and, with the admin token,
@@ -57,6 +58,20 @@ pub(crate) struct Cli {
     )]
     pub(crate) json: bool,
 
+    /// Languages to read questions and explanations in, most preferred first, e.g.
+    /// zh-Hans-CN,en (a question that has none of them comes in its original language)
+    /// [default: QBANK_LANG, else the locale: LANGUAGE, LC_ALL or LANG]
+    // No `env = "QBANK_LANG"`: the fallback to the locale is ours, in `language`, and clap
+    // would show the default as empty.
+    #[arg(
+        long,
+        help_heading = "Global options",
+        value_name = "LANGS",
+        value_parser = PreferredLanguages::parse,
+        global = true
+    )]
+    pub(crate) lang: Option<PreferredLanguages>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -64,8 +79,20 @@ pub(crate) struct Cli {
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// List questions: id, type, difficulty, tags and stem.
+    /// List questions: id, type, difficulty, tags, language and stem.
     List(ListArgs),
+    /// Search the stems and choices, in every language, best match first.
+    #[command(
+        after_help = "Every word must match, and a phrase in double quotes matches as a phrase: \
+                      qbank search '\"reward hacking\"'. Chinese matches by characters (偏见 \
+                      finds every question containing it), other scripts by whole words, \
+                      ignoring case. Questions come best match first."
+    )]
+    Search(SearchArgs),
+    /// Count the questions of each category, by difficulty and type.
+    Categories(CategoriesArgs),
+    /// Count the questions carrying each tag, most used first.
+    Tags(TagsArgs),
     /// Show one question with its choices.
     Get(GetArgs),
     /// Answer a question and see whether it was right.
@@ -100,7 +127,7 @@ pub(crate) enum Command {
     Export(ExportArgs),
 }
 
-/// Which questions `list`, `quiz` and `export` take; unset filters match everything.
+/// Which questions `list`, `search`, `quiz` and `export` take; unset filters match everything.
 #[derive(Debug, Args)]
 pub(crate) struct QuestionFilter {
     /// Only questions of this category, e.g. llm.
@@ -119,7 +146,8 @@ pub(crate) struct QuestionFilter {
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub(crate) question_type: Option<QuestionType>,
 
-    /// Only questions in this language (BCP-47), e.g. zh-CN.
+    /// Only questions available in this language (BCP-47), originally or translated, e.g.
+    /// zh-CN.
     #[arg(long)]
     pub(crate) language: Option<String>,
 }
@@ -141,6 +169,45 @@ pub(crate) struct ListArgs {
     /// Follow the pages to the end instead of printing only the first.
     #[arg(long)]
     pub(crate) all: bool,
+}
+
+/// Arguments of `qbank search`.
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// What to search for, in stems and choices; every word must match.
+    #[arg(required = true, value_name = "QUERY", value_parser = parse_query_word)]
+    pub(crate) words: Vec<String>,
+
+    /// The filters and paging of `list`, which search pages through the same way.
+    #[command(flatten)]
+    pub(crate) list: ListArgs,
+}
+
+impl SearchArgs {
+    /// The query as the server takes it: the words, separated by spaces.
+    pub(crate) fn query(&self) -> String {
+        self.words.join(" ")
+    }
+}
+
+/// Arguments of `qbank categories`.
+#[derive(Debug, Args)]
+pub(crate) struct CategoriesArgs {
+    /// Only count questions available in this language (BCP-47), e.g. en.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+}
+
+/// Arguments of `qbank tags`.
+#[derive(Debug, Args)]
+pub(crate) struct TagsArgs {
+    /// Only count questions of this category, e.g. llm.
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+
+    /// Only count questions available in this language (BCP-47), e.g. en.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
 }
 
 /// Arguments of `qbank get`.
@@ -375,6 +442,15 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Checks one word of `search`'s query: a blank one is refused, since an empty query would
+/// quietly list every question instead of searching.
+fn parse_query_word(word: &str) -> Result<String, String> {
+    if word.trim().is_empty() {
+        return Err("the query is empty; give a word to search for".to_owned());
+    }
+    Ok(word.to_owned())
+}
+
 /// Formats a duration the way `--timeout` takes it, for messages.
 pub(crate) fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -450,6 +526,54 @@ mod tests {
         );
         assert_eq!(BankFormat::of_path(Path::new("bank.txt")), None);
         assert_eq!(BankFormat::of_path(Path::new("toml")), None);
+    }
+
+    #[test]
+    fn lang_is_global_and_comma_separated() {
+        let cli = Cli::try_parse_from(["qbank", "get", "llm-001", "--lang", "zh-Hans-CN,en"])
+            .expect("valid arguments");
+        let tags = cli.lang.as_ref().map(PreferredLanguages::tags);
+        assert_eq!(tags, Some(&["zh-Hans-CN".to_owned(), "en".to_owned()][..]));
+    }
+
+    #[test]
+    fn a_malformed_lang_is_a_usage_error() {
+        let error = Cli::try_parse_from(["qbank", "--lang", "en US", "list"])
+            .expect_err("a space inside a tag");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn search_takes_the_words_and_the_filters_of_list() {
+        let cli = Cli::try_parse_from([
+            "qbank",
+            "search",
+            "reward",
+            "hacking",
+            "--category",
+            "llm",
+            "--page-size",
+            "5",
+        ])
+        .expect("valid arguments");
+        let Command::Search(search) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(search.query(), "reward hacking");
+        assert_eq!(search.list.filter.category.as_deref(), Some("llm"));
+        assert_eq!(search.list.page_size, Some(5));
+    }
+
+    #[test]
+    fn search_without_a_query_or_with_a_blank_one_is_a_usage_error() {
+        for args in [
+            &["qbank", "search"][..],
+            &["qbank", "search", ""],
+            &["qbank", "search", " "],
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("no query");
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::pb;
 use crate::pb::question_bank_client::QuestionBankClient;
 
@@ -112,18 +113,43 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
-    /// One question, with its answer key when `view` is FULL.
+    /// One question, with its answer key when `view` is FULL, in the first of `languages`
+    /// it has (else in its original language).
     pub(crate) async fn get_question(
         &mut self,
         id: &str,
         view: pb::QuestionView,
+        languages: &PreferredLanguages,
     ) -> Result<pb::Question, Error> {
         let request = pb::GetQuestionRequest {
             id: id.to_owned(),
             view: view.into(),
             revision: 0,
+            preferred_languages: languages.tags().to_vec(),
         };
         let result = self.questions.get_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How many live questions each category has, by difficulty and type.
+    pub(crate) async fn list_categories(
+        &mut self,
+        request: pb::ListCategoriesRequest,
+    ) -> Result<pb::ListCategoriesResponse, Error> {
+        let result = self.questions.list_categories(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How many live questions carry each tag, most used first.
+    pub(crate) async fn list_tags(
+        &mut self,
+        request: pb::ListTagsRequest,
+    ) -> Result<pb::ListTagsResponse, Error> {
+        let result = self.questions.list_tags(request).await;
         result
             .map(tonic::Response::into_inner)
             .map_err(|status| self.failure(status))
@@ -238,7 +264,8 @@ impl Client {
         Ok(export)
     }
 
-    /// Submits an answer and returns its grade.
+    /// Submits an answer and returns its grade, explained in the first of `languages` the
+    /// question has.
     ///
     /// Each call sends a fresh request id and keeps it across retries: the server records an
     /// attempt once per request id, so a retry after a lost response never records twice.
@@ -247,12 +274,14 @@ impl Client {
         question_id: &str,
         choice_keys: Vec<String>,
         respondent: Option<&str>,
+        languages: &PreferredLanguages,
     ) -> Result<pb::SubmitAnswerResponse, Error> {
         let request = pb::SubmitAnswerRequest {
             question_id: question_id.to_owned(),
             choice_keys,
             respondent_id: respondent.unwrap_or_default().to_owned(),
             request_id: uuid::Uuid::new_v4().to_string(),
+            preferred_languages: languages.tags().to_vec(),
         };
         let mut delays = SUBMIT_RETRY_DELAYS.iter();
         loop {

@@ -44,6 +44,11 @@ impl EnumValue {
     }
 }
 
+/// A list of choices.
+fn choices_json(choices: &[pb::Choice]) -> Vec<ChoiceJson<'_>> {
+    choices.iter().map(ChoiceJson::from).collect()
+}
+
 /// `qbank.v1.Question`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +61,7 @@ pub(crate) struct QuestionJson<'a> {
     difficulty: EnumValue,
     category: &'a str,
     tags: &'a [String],
+    /// The language the question is served in: the first preferred one it has, else its own.
     language: &'a str,
     revision: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +71,11 @@ pub(crate) struct QuestionJson<'a> {
     /// Only in the FULL view (`get --full`).
     #[serde(skip_serializing_if = "Option::is_none")]
     answer: Option<AnswerKeyJson<'a>>,
+    /// Only in the FULL view, and left out when empty: the BASIC view never has them, and an
+    /// empty list there would claim the question has none (`availableLanguages` says which).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    translations: Vec<TranslationJson<'a>>,
+    available_languages: &'a [String],
 }
 
 impl<'a> From<&'a pb::Question> for QuestionJson<'a> {
@@ -84,12 +95,14 @@ impl<'a> From<&'a pb::Question> for QuestionJson<'a> {
             create_time,
             update_time,
             answer,
+            translations,
+            available_languages,
         } = question;
         Self {
             id,
             question_type: EnumValue::question_type(*r#type),
             stem,
-            choices: choices.iter().map(ChoiceJson::from).collect(),
+            choices: choices_json(choices),
             difficulty: EnumValue::difficulty(*difficulty),
             category,
             tags,
@@ -98,6 +111,34 @@ impl<'a> From<&'a pb::Question> for QuestionJson<'a> {
             create_time: create_time.as_ref().map(ToString::to_string),
             update_time: update_time.as_ref().map(ToString::to_string),
             answer: answer.as_ref().map(AnswerKeyJson::from),
+            translations: translations.iter().map(TranslationJson::from).collect(),
+            available_languages,
+        }
+    }
+}
+
+/// `qbank.v1.QuestionTranslation`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TranslationJson<'a> {
+    language: &'a str,
+    stem: &'a str,
+    choices: Vec<ChoiceJson<'a>>,
+    explanation: &'a str,
+}
+
+impl<'a> From<&'a pb::QuestionTranslation> for TranslationJson<'a> {
+    fn from(translation: &'a pb::QuestionTranslation) -> Self {
+        let pb::QuestionTranslation {
+            language,
+            stem,
+            choices,
+            explanation,
+        } = translation;
+        Self {
+            language,
+            stem,
+            choices: choices_json(choices),
+            explanation,
         }
     }
 }
@@ -173,6 +214,7 @@ pub(crate) struct GradeJson<'a> {
     question_revision: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     submit_time: Option<String>,
+    explanation_language: &'a str,
 }
 
 impl<'a> From<&'a pb::SubmitAnswerResponse> for GradeJson<'a> {
@@ -185,6 +227,7 @@ impl<'a> From<&'a pb::SubmitAnswerResponse> for GradeJson<'a> {
             explanation,
             question_revision,
             submit_time,
+            explanation_language,
         } = grade;
         Self {
             attempt_id,
@@ -194,6 +237,128 @@ impl<'a> From<&'a pb::SubmitAnswerResponse> for GradeJson<'a> {
             explanation,
             question_revision: *question_revision,
             submit_time: submit_time.as_ref().map(ToString::to_string),
+            explanation_language,
+        }
+    }
+}
+
+/// `qbank.v1.ListCategoriesResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct CategoriesJson<'a> {
+    categories: Vec<CategoryCountJson<'a>>,
+}
+
+impl<'a> From<&'a pb::ListCategoriesResponse> for CategoriesJson<'a> {
+    fn from(response: &'a pb::ListCategoriesResponse) -> Self {
+        let pb::ListCategoriesResponse { categories } = response;
+        Self {
+            categories: categories.iter().map(CategoryCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.CategoryCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CategoryCountJson<'a> {
+    category: &'a str,
+    question_count: i32,
+    difficulties: Vec<DifficultyCountJson>,
+    types: Vec<TypeCountJson>,
+}
+
+impl<'a> From<&'a pb::CategoryCount> for CategoryCountJson<'a> {
+    fn from(count: &'a pb::CategoryCount) -> Self {
+        let pb::CategoryCount {
+            category,
+            question_count,
+            difficulties,
+            types,
+        } = count;
+        Self {
+            category,
+            question_count: *question_count,
+            difficulties: difficulties.iter().map(DifficultyCountJson::from).collect(),
+            types: types.iter().map(TypeCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.DifficultyCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DifficultyCountJson {
+    difficulty: EnumValue,
+    question_count: i32,
+}
+
+impl From<&pb::DifficultyCount> for DifficultyCountJson {
+    fn from(count: &pb::DifficultyCount) -> Self {
+        let pb::DifficultyCount {
+            difficulty,
+            question_count,
+        } = *count;
+        Self {
+            difficulty: EnumValue::difficulty(difficulty),
+            question_count,
+        }
+    }
+}
+
+/// `qbank.v1.TypeCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TypeCountJson {
+    #[serde(rename = "type")]
+    question_type: EnumValue,
+    question_count: i32,
+}
+
+impl From<&pb::TypeCount> for TypeCountJson {
+    fn from(count: &pb::TypeCount) -> Self {
+        let pb::TypeCount {
+            r#type,
+            question_count,
+        } = *count;
+        Self {
+            question_type: EnumValue::question_type(r#type),
+            question_count,
+        }
+    }
+}
+
+/// `qbank.v1.ListTagsResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TagsJson<'a> {
+    tags: Vec<TagCountJson<'a>>,
+}
+
+impl<'a> From<&'a pb::ListTagsResponse> for TagsJson<'a> {
+    fn from(response: &'a pb::ListTagsResponse) -> Self {
+        let pb::ListTagsResponse { tags } = response;
+        Self {
+            tags: tags.iter().map(TagCountJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.TagCount`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TagCountJson<'a> {
+    tag: &'a str,
+    question_count: i32,
+}
+
+impl<'a> From<&'a pb::TagCount> for TagCountJson<'a> {
+    fn from(count: &'a pb::TagCount) -> Self {
+        let pb::TagCount {
+            tag,
+            question_count,
+        } = count;
+        Self {
+            tag,
+            question_count: *question_count,
         }
     }
 }
@@ -290,6 +455,8 @@ mod tests {
             }),
             update_time: None,
             answer: None,
+            translations: Vec::new(),
+            available_languages: vec!["zh-CN".to_owned(), "en".to_owned()],
         }
     }
 
@@ -314,6 +481,60 @@ mod tests {
         question.difficulty = 42;
         let json = serde_json::to_value(QuestionJson::from(&question)).expect("serializable");
         assert_eq!(json["difficulty"], 42);
+    }
+
+    #[test]
+    fn the_basic_view_lists_the_languages_but_no_translations() {
+        let question = sample_question();
+        let json = serde_json::to_value(QuestionJson::from(&question)).expect("serializable");
+        assert_eq!(
+            json["availableLanguages"],
+            serde_json::json!(["zh-CN", "en"])
+        );
+        assert!(json.get("translations").is_none(), "{json}");
+    }
+
+    #[test]
+    fn translations_in_the_full_view_have_their_choices_and_explanation() {
+        let mut question = sample_question();
+        question.translations = vec![pb::QuestionTranslation {
+            language: "en".to_owned(),
+            stem: "Is it needed?".to_owned(),
+            choices: vec![pb::Choice {
+                key: "true".to_owned(),
+                text: "Yes".to_owned(),
+            }],
+            explanation: "Because.".to_owned(),
+        }];
+        let json = serde_json::to_value(QuestionJson::from(&question)).expect("serializable");
+        let translation = &json["translations"][0];
+        assert_eq!(translation["language"], "en");
+        assert_eq!(translation["choices"][0]["text"], "Yes");
+        assert_eq!(translation["explanation"], "Because.");
+    }
+
+    #[test]
+    fn counts_use_proto_json_names_and_enum_names() {
+        let response = pb::ListCategoriesResponse {
+            categories: vec![pb::CategoryCount {
+                category: "llm".to_owned(),
+                question_count: 10,
+                difficulties: vec![pb::DifficultyCount {
+                    difficulty: pb::Difficulty::Hard.into(),
+                    question_count: 1,
+                }],
+                types: vec![pb::TypeCount {
+                    r#type: pb::QuestionType::TrueFalse.into(),
+                    question_count: 1,
+                }],
+            }],
+        };
+        let json = serde_json::to_value(CategoriesJson::from(&response)).expect("serializable");
+        let category = &json["categories"][0];
+        assert_eq!(category["questionCount"], 10);
+        assert_eq!(category["difficulties"][0]["difficulty"], "DIFFICULTY_HARD");
+        assert_eq!(category["types"][0]["type"], "QUESTION_TYPE_TRUE_FALSE");
+        assert_eq!(category["types"][0]["questionCount"], 1);
     }
 
     #[test]

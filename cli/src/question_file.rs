@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::pb;
 
-/// Every path UpdateQuestion's `update_mask` may name: `edit` sends them all, since the file
-/// it reads back is the whole question.
+/// Every path of UpdateQuestion's `update_mask` that a question file holds: `edit` sends them
+/// all, since the file it reads back is the whole question. `translations` is not one of them:
+/// a file has none, and saving one must not delete the question's.
 pub(crate) const EVERY_FIELD: &[&str] = &[
     "type",
     "stem",
@@ -186,6 +187,10 @@ impl QuestionFile {
             create_time: None,
             update_time: None,
             answer,
+            // A question file has no translations, and no update mask this crate sends names
+            // them, so the server keeps those the question has.
+            translations: Vec::new(),
+            available_languages: Vec::new(),
         })
     }
 

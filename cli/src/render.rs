@@ -74,6 +74,9 @@ pub(crate) fn write_question(out: &mut dyn Write, question: &pb::Question) -> io
     if !question.tags.is_empty() {
         writeln!(out, "tags: {}", question.tags.join(", "))?;
     }
+    if let Some(languages) = languages_line(question) {
+        writeln!(out, "{languages}")?;
+    }
     writeln!(out)?;
     write_stem_and_choices(out, question)?;
     if let Some(answer) = &question.answer {
@@ -82,6 +85,28 @@ pub(crate) fn write_question(out: &mut dyn Write, question: &pb::Question) -> io
         write_explanation(out, &answer.explanation)?;
     }
     Ok(())
+}
+
+/// `Languages: zh-CN (shown), en`: every language the question can be read in, original first,
+/// marking the one it is served in, so a reader knows `--lang` can show it in the others.
+/// `None` from a server that does not list them.
+fn languages_line(question: &pb::Question) -> Option<String> {
+    if question.available_languages.is_empty() {
+        return None;
+    }
+    let languages: Vec<String> = question
+        .available_languages
+        .iter()
+        .map(|language| {
+            // Tags are compared ignoring case, as the server compares them.
+            if language.eq_ignore_ascii_case(&question.language) {
+                format!("{language} (shown)")
+            } else {
+                language.clone()
+            }
+        })
+        .collect();
+    Some(format!("Languages: {}", languages.join(", ")))
 }
 
 /// The verdict on an answer, the right answer and why.
@@ -139,6 +164,20 @@ mod tests {
         write_stem_and_choices(&mut out, &question).expect("writing to a Vec cannot fail");
         let text = String::from_utf8(out).expect("UTF-8");
         assert_eq!(text, "是否需要?\n\n  true   需要\n  false  不需要\n");
+    }
+
+    #[test]
+    fn the_languages_line_marks_the_language_shown() {
+        let question = pb::Question {
+            language: "EN".to_owned(),
+            available_languages: vec!["zh-CN".to_owned(), "en".to_owned()],
+            ..pb::Question::default()
+        };
+        assert_eq!(
+            languages_line(&question).as_deref(),
+            Some("Languages: zh-CN, en (shown)")
+        );
+        assert_eq!(languages_line(&pb::Question::default()), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! character) aligns with ASCII, and whose wordy columns are cut to fit the terminal.
 
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -21,15 +21,19 @@ pub(crate) struct Table {
     /// For each column, how narrow it may be cut to fit; `None` for columns that are never
     /// cut (ids must stay whole to be copied).
     min_widths: Vec<Option<usize>>,
+    /// For each column, whether its cells end at its right edge, as numbers line up.
+    right_aligned: Vec<bool>,
 }
 
 impl Table {
     /// Starts a table with these column names; no column is cut until [`Table::cuttable`].
-    pub(crate) fn new<const N: usize>(header: [&str; N]) -> Self {
+    pub(crate) fn new<'a>(header: impl IntoIterator<Item = &'a str>) -> Self {
+        let header: Vec<String> = header.into_iter().map(str::to_owned).collect();
         Self {
-            header: header.iter().map(|name| (*name).to_owned()).collect(),
+            min_widths: vec![None; header.len()],
+            right_aligned: vec![false; header.len()],
+            header,
             rows: Vec::new(),
-            min_widths: vec![None; N],
         }
     }
 
@@ -38,6 +42,12 @@ impl Table {
     /// reads better than cells cut to a couple of characters.
     pub(crate) fn cuttable(mut self, index: usize, min_width: usize) -> Self {
         self.min_widths[index] = Some(min_width);
+        self
+    }
+
+    /// Lines column `index` up on the right, so that the digits of counts line up.
+    pub(crate) fn right_aligned(mut self, index: usize) -> Self {
+        self.right_aligned[index] = true;
         self
     }
 
@@ -59,7 +69,11 @@ impl Table {
         for row in std::iter::once(&self.header).chain(&self.rows) {
             let mut line = String::new();
             for (index, cell) in row.iter().enumerate() {
-                let cell = truncate_to_width(cell, widths[index]);
+                let mut cell = truncate_to_width(cell, widths[index]);
+                if self.right_aligned[index] {
+                    let padding = widths[index].saturating_sub(display_width(&cell));
+                    cell = Cow::Owned(format!("{}{cell}", " ".repeat(padding)));
+                }
                 if index == last {
                     // The last column is not padded: trailing spaces would only make lines
                     // wrap early on a terminal exactly as wide as the table.
@@ -71,6 +85,11 @@ impl Table {
             writeln!(out, "{}", line.trim_end())?;
         }
         Ok(())
+    }
+
+    /// The display width of the widest line when nothing is cut.
+    pub(crate) fn natural_width(&self) -> usize {
+        line_width(&self.natural_widths())
     }
 
     /// The display width of the widest cell of each column, header included.
@@ -87,8 +106,7 @@ impl Table {
     /// Column widths that fit in `max_width`, as far as the cuttable columns allow.
     fn fitted_widths(&self, max_width: usize) -> Vec<usize> {
         let mut widths = self.natural_widths();
-        let total = widths.iter().sum::<usize>() + GAP * widths.len().saturating_sub(1);
-        let mut excess = total.saturating_sub(max_width);
+        let mut excess = line_width(&widths).saturating_sub(max_width);
         for (width, min_width) in widths.iter_mut().zip(&self.min_widths).rev() {
             let Some(min_width) = *min_width else {
                 continue;
@@ -99,6 +117,28 @@ impl Table {
         }
         widths
     }
+}
+
+/// The width of a line whose columns are `widths` wide, with the gaps between them.
+fn line_width(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + GAP * widths.len().saturating_sub(1)
+}
+
+/// The width to fit tables in: `COLUMNS` when set, else the terminal's. Output that goes to a
+/// pipe or file is not cut, so `grep` sees whole stems.
+pub(crate) fn output_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+    {
+        return Some(columns);
+    }
+    let stdout = io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(stdout)
+        .map(|(terminal_size::Width(width), _)| usize::from(width))
 }
 
 /// Joins the lines of multi-line text with spaces, so one cell stays on one line.
@@ -260,6 +300,25 @@ mod tests {
             render(&table, Some(5)),
             "ID       STEM\nllm-001  a long stem\n"
         );
+    }
+
+    #[test]
+    fn right_aligned_cells_end_at_the_column_edge() {
+        let mut table = Table::new(["TAG", "QUESTIONS", "NOTE"]).right_aligned(1);
+        table.push_row(vec!["rag".to_owned(), "3".to_owned(), "a".to_owned()]);
+        table.push_row(vec!["rlhf".to_owned(), "12".to_owned(), "b".to_owned()]);
+        assert_eq!(
+            render(&table, None),
+            "TAG   QUESTIONS  NOTE\nrag           3  a\nrlhf         12  b\n"
+        );
+    }
+
+    #[test]
+    fn the_natural_width_is_the_widest_line_with_its_gaps() {
+        let mut table = Table::new(["ID", "STEM"]);
+        table.push_row(vec!["llm-001".to_owned(), "提示".to_owned()]);
+        // 7 for the id, 2 for the gap, 4 for the stem (the header's 4 as well).
+        assert_eq!(table.natural_width(), 13);
     }
 
     #[test]

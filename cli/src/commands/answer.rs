@@ -1,5 +1,5 @@
 //! `qbank answer ID KEY...`: submits one answer and shows the verdict, the score, the right
-//! answer and the explanation.
+//! answer and the explanation, in the first preferred language the question has.
 
 use std::io::Write;
 
@@ -7,18 +7,20 @@ use super::Format;
 use crate::args::AnswerArgs;
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::{json, render};
 
 /// Submits the answer and prints its grade.
 pub(super) async fn run(
     client: &mut Client,
     args: &AnswerArgs,
+    languages: &PreferredLanguages,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let keys = choice_keys(args.keys.iter().map(String::as_str));
     let grade = client
-        .submit_answer(&args.id, keys, args.respondent.as_deref())
+        .submit_answer(&args.id, keys, args.respondent.as_deref(), languages)
         .await?;
     match format {
         Format::Text => render::write_grade(out, &grade)?,

@@ -10,6 +10,7 @@ use super::Format;
 use crate::args::EditArgs;
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::pb;
 use crate::question_file::{EVERY_FIELD, QuestionFile};
 
@@ -20,8 +21,13 @@ pub(super) async fn run(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
+    // In its original language: the file is what gets saved, so it must never be a translation.
     let opened = client
-        .get_question(&args.id, pb::QuestionView::Full)
+        .get_question(
+            &args.id,
+            pb::QuestionView::Full,
+            &PreferredLanguages::none(),
+        )
         .await?;
     let original = QuestionFile::of_question(&opened);
     let text = edit_text(&original.to_toml()?).await?;

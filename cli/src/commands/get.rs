@@ -1,4 +1,5 @@
-//! `qbank get ID [--full]`: one question with its choices, and with `--full` its answer.
+//! `qbank get ID [--full]`: one question with its choices, and with `--full` its answer, in
+//! the first preferred language it has.
 
 use std::io::Write;
 
@@ -6,12 +7,14 @@ use super::Format;
 use crate::args::GetArgs;
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::pb;
 
 /// Fetches the question and prints it.
 pub(super) async fn run(
     client: &mut Client,
     args: &GetArgs,
+    languages: &PreferredLanguages,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -22,6 +25,6 @@ pub(super) async fn run(
     } else {
         pb::QuestionView::Basic
     };
-    let question = client.get_question(&args.id, view).await?;
+    let question = client.get_question(&args.id, view, languages).await?;
     super::write_question(out, &question, format)
 }

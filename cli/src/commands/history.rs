@@ -3,12 +3,11 @@
 use std::io::Write;
 
 use super::Format;
-use super::list::output_width;
 use crate::args::HistoryArgs;
 use crate::client::Client;
 use crate::error::Error;
 use crate::json;
-use crate::table::Table;
+use crate::table::{Table, output_width};
 
 /// Lists the revisions, following the pages to the end.
 pub(super) async fn run(

@@ -2,6 +2,7 @@
 //! `--json`, as JSON, and returns an [`Error`] for `main` to print.
 
 mod answer;
+mod categories;
 mod create;
 mod delete;
 mod edit;
@@ -12,6 +13,8 @@ mod history;
 mod import;
 mod list;
 mod quiz;
+mod search;
+mod tags;
 mod undelete;
 mod update;
 
@@ -20,6 +23,7 @@ use std::io::{self, Write};
 use crate::args::{Cli, Command};
 use crate::client::{Client, Connect};
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::{json, pb, render};
 
 /// Whether a command prints text for people or JSON for scripts.
@@ -31,6 +35,13 @@ pub(crate) enum Format {
 
 /// Connects to the server and runs the command the user asked for.
 pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
+    // Read before connecting, so a malformed QBANK_LANG is a usage error before any call, as
+    // a malformed QBANK_TIMEOUT is.
+    let languages = match cli.lang {
+        Some(languages) => languages,
+        None => PreferredLanguages::from_environment(|name| std::env::var(name).ok())
+            .map_err(Error::Usage)?,
+    };
     // `answer` retries a refused connection as it retries an unavailable server; every
     // other command names an unreachable server before printing anything.
     let when = match cli.command {
@@ -40,11 +51,17 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
     let mut client = Client::connect(&cli.addr, cli.token.as_deref(), cli.timeout, when).await?;
     let format = if cli.json { Format::Json } else { Format::Text };
     let mut out = io::stdout().lock();
+    // The commands that show questions to read take the preferred languages; the authoring
+    // commands and `export` work on the original language and never see them.
+    let languages = &languages;
     match &cli.command {
-        Command::List(args) => list::run(&mut client, args, format, &mut out).await,
-        Command::Get(args) => get::run(&mut client, args, format, &mut out).await,
-        Command::Answer(args) => answer::run(&mut client, args, format, &mut out).await,
-        Command::Quiz(args) => quiz::run(&mut client, args, format, &mut out).await,
+        Command::List(args) => list::run(&mut client, args, languages, format, &mut out).await,
+        Command::Search(args) => search::run(&mut client, args, languages, format, &mut out).await,
+        Command::Categories(args) => categories::run(&mut client, args, format, &mut out).await,
+        Command::Tags(args) => tags::run(&mut client, args, format, &mut out).await,
+        Command::Get(args) => get::run(&mut client, args, languages, format, &mut out).await,
+        Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
+        Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
         Command::Create(args) => create::run(&mut client, args, format, &mut out).await,
         Command::Update(args) => update::run(&mut client, args, format, &mut out).await,

@@ -1,5 +1,6 @@
-//! `qbank quiz`: asks the questions that match the filters one at a time, reads each answer
-//! as a line of standard input, shows the verdict, and ends with the score.
+//! `qbank quiz`: asks the questions that match the filters one at a time, in the first
+//! preferred language each has, reads each answer as a line of standard input, shows the
+//! verdict, and ends with the score.
 //!
 //! Answers are read line by line whether standard input is a terminal or a pipe, so a quiz
 //! can be scripted: `printf 'C\nfalse\n' | qbank quiz --count 2`.
@@ -15,6 +16,7 @@ use super::list::list_request;
 use crate::args::QuizArgs;
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::{json, pb, render};
 
 /// The server returns at most this many questions per page.
@@ -24,11 +26,12 @@ const MAX_PAGE_SIZE: usize = 100;
 pub(super) async fn run(
     client: &mut Client,
     args: &QuizArgs,
+    languages: &PreferredLanguages,
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let count = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let questions = pick_questions(client, args, count).await?;
+    let questions = pick_questions(client, args, languages, count).await?;
     if questions.is_empty() {
         return Err(Error::NoMatchingQuestions);
     }
@@ -52,7 +55,7 @@ pub(super) async fn run(
         )?;
         render::write_stem_and_choices(screen, question)?;
         let respondent = args.respondent.as_deref();
-        match ask(client, question, respondent, &mut input, screen).await? {
+        match ask(client, question, respondent, languages, &mut input, screen).await? {
             Some(answer) => answers.push(answer),
             None => break,
         }
@@ -88,6 +91,7 @@ async fn ask<'q>(
     client: &mut Client,
     question: &'q pb::Question,
     respondent: Option<&str>,
+    languages: &PreferredLanguages,
     input: &mut AnswerInput,
     screen: &mut dyn Write,
 ) -> Result<Option<QuizAnswer<'q>>, Error> {
@@ -102,7 +106,7 @@ async fn ask<'q>(
             return Ok(None);
         }
         match client
-            .submit_answer(&question.id, keys.clone(), respondent)
+            .submit_answer(&question.id, keys.clone(), respondent, languages)
             .await
         {
             Ok(grade) => {
@@ -148,17 +152,23 @@ fn write_summary(
     )
 }
 
-/// Up to `count` questions that match the filters, in id order.
+/// Up to `count` questions that match the filters, in id order, each in the first of
+/// `languages` it has.
 async fn pick_questions(
     client: &mut Client,
     args: &QuizArgs,
+    languages: &PreferredLanguages,
     count: usize,
 ) -> Result<Vec<pb::Question>, Error> {
     let mut questions = Vec::new();
     let mut token = String::new();
     while questions.len() < count {
         let page_size = (count - questions.len()).min(MAX_PAGE_SIZE);
-        let request = list_request(&args.filter, i32::try_from(page_size).unwrap_or(100), token);
+        let page_size = i32::try_from(page_size).unwrap_or(100);
+        let request = pb::ListQuestionsRequest {
+            preferred_languages: languages.tags().to_vec(),
+            ..list_request(&args.filter, page_size, token)
+        };
         let page = client.list_questions(request).await?;
         questions.extend(page.questions);
         if page.next_page_token.is_empty() {

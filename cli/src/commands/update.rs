@@ -6,6 +6,7 @@ use super::Format;
 use crate::args::UpdateArgs;
 use crate::client::Client;
 use crate::error::Error;
+use crate::language::PreferredLanguages;
 use crate::pb;
 use crate::question_file::QuestionFile;
 
@@ -22,8 +23,13 @@ pub(super) async fn run(
     // The server's `answer` path is the key and the explanation together, so a file that
     // gives one of them keeps the other as it is on the server.
     if file.answer.is_some() != file.explanation.is_some() {
+        // In its original language, the one the file's other fields replace.
         let current = client
-            .get_question(&args.id, pb::QuestionView::Full)
+            .get_question(
+                &args.id,
+                pb::QuestionView::Full,
+                &PreferredLanguages::none(),
+            )
             .await?;
         let answer = current.answer.unwrap_or_default();
         file.answer.get_or_insert(answer.correct_choice_keys);

@@ -45,7 +45,7 @@ explanation = "3 is not divisible by 2."
 "#;
 
 /// A directory for the files a test writes; removed when dropped.
-fn scratch() -> tempfile::TempDir {
+pub(crate) fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary directory")
 }
 
@@ -56,7 +56,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// A shell script to run as `$VISUAL`: it gets the file to edit as `$1`.
-fn editor_script(dir: &Path, body: &str) -> String {
+pub(crate) fn editor_script(dir: &Path, body: &str) -> String {
     use std::os::unix::fs::PermissionsExt;
     let path = write(dir, "editor.sh", &format!("#!/bin/sh\nset -e\n{body}\n"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))

@@ -11,14 +11,17 @@ fn rows(stdout: &str) -> Vec<&str> {
 }
 
 #[test]
-fn list_prints_a_table_of_id_type_difficulty_tags_and_stem() {
+fn list_prints_a_table_of_id_type_difficulty_tags_language_and_stem() {
     let server = spawn_server();
 
     let run = server.qbank(&["list"]).success();
 
     let header = run.stdout.lines().next().expect("a header line");
     let columns: Vec<&str> = header.split_whitespace().collect();
-    assert_eq!(columns, ["ID", "TYPE", "DIFFICULTY", "TAGS", "STEM"]);
+    assert_eq!(
+        columns,
+        ["ID", "TYPE", "DIFFICULTY", "TAGS", "LANG", "STEM"]
+    );
     let rows = rows(&run.stdout);
     assert_eq!(rows.len(), 10, "{}", run.stdout);
     assert!(
@@ -27,6 +30,12 @@ fn list_prints_a_table_of_id_type_difficulty_tags_and_stem() {
         rows[0]
     );
     assert!(rows[0].contains("prompting,bias"));
+    assert_eq!(
+        rows[0].split_whitespace().nth(4),
+        Some("zh-CN"),
+        "the language it is served in: {}",
+        rows[0]
+    );
     assert!(
         rows[0].ends_with("哪种技术有助于减轻基于提示的学习中的偏见?"),
         "{}",

@@ -8,6 +8,7 @@
 mod answer;
 mod authoring;
 mod connection;
+mod discovery;
 mod get;
 mod health;
 mod list;
