@@ -275,7 +275,9 @@ impl Report {
                 crate::workload::SEARCH_QUERY,
                 crate::bank::LIST_CATEGORY,
                 self.search_cpu_ratio()
-                    .map_or("not compared with".to_owned(), |ratio| format!("{ratio:.2} ×")),
+                    .map_or("not compared with".to_owned(), |ratio| format!(
+                        "{ratio:.2} ×"
+                    )),
             ));
         }
         out.push_str(&format!(

@@ -77,7 +77,12 @@ async fn the_bundled_bank_counts_ten_llm_questions_by_difficulty_and_type() {
         pb::Difficulty::Hard,
     ]
     .into_iter()
-    .map(|difficulty| (difficulty as i32, with(&|q| q.difficulty == difficulty as i32)))
+    .map(|difficulty| {
+        (
+            difficulty as i32,
+            with(&|q| q.difficulty == difficulty as i32),
+        )
+    })
     .filter(|(_, count)| *count > 0)
     .collect();
     let difficulties: Vec<(i32, i32)> = llm
@@ -86,14 +91,23 @@ async fn the_bundled_bank_counts_ten_llm_questions_by_difficulty_and_type() {
         .map(|d| (d.difficulty, d.question_count))
         .collect();
     assert_eq!(difficulties, expected_difficulties);
-    let types: Vec<(i32, i32)> = llm.types.iter().map(|t| (t.r#type, t.question_count)).collect();
+    let types: Vec<(i32, i32)> = llm
+        .types
+        .iter()
+        .map(|t| (t.r#type, t.question_count))
+        .collect();
     let expected_types: Vec<(i32, i32)> = [
         pb::QuestionType::SingleChoice,
         pb::QuestionType::MultipleChoice,
         pb::QuestionType::TrueFalse,
     ]
     .into_iter()
-    .map(|question_type| (question_type as i32, with(&|q| q.r#type == question_type as i32)))
+    .map(|question_type| {
+        (
+            question_type as i32,
+            with(&|q| q.r#type == question_type as i32),
+        )
+    })
     .filter(|(_, count)| *count > 0)
     .collect();
     assert_eq!(types, expected_types);
@@ -125,7 +139,10 @@ async fn tags_come_most_used_first_then_by_name() {
 async fn counts_filter_by_language_originals_and_translations_alike() {
     let app = spawn_app().await;
 
-    assert_eq!(category_names(&app.categories("zh-CN").await), [("llm", 10)]);
+    assert_eq!(
+        category_names(&app.categories("zh-CN").await),
+        [("llm", 10)]
+    );
     assert_eq!(category_names(&app.categories("en").await), [("llm", 10)]);
     assert!(app.categories("fr").await.is_empty());
     assert_eq!(app.tags("", "EN").await, app.tags("", "").await);
@@ -154,7 +171,10 @@ async fn counts_follow_create_category_change_and_delete_at_once() {
         [("llm", 10), ("nlp", 1)]
     );
     assert_eq!(app.tags("", "").await[0], ("rlhf".into(), 3));
-    assert_eq!(app.tags("nlp", "").await, [("rlhf".into(), 1), ("zz-new".into(), 1)]);
+    assert_eq!(
+        app.tags("nlp", "").await,
+        [("rlhf".into(), 1), ("zz-new".into(), 1)]
+    );
 
     app.update(
         pb::Question {
@@ -175,7 +195,10 @@ async fn counts_follow_create_category_change_and_delete_at_once() {
     app.delete("llm-001", 0).await.expect("deleted");
     assert_eq!(category_names(&app.categories("").await), [("llm", 9)]);
     let tags = app.tags("", "").await;
-    assert!(tags.iter().all(|(tag, _)| tag != "zz-new" && tag != "bias"), "{tags:?}");
+    assert!(
+        tags.iter().all(|(tag, _)| tag != "zz-new" && tag != "bias"),
+        "{tags:?}"
+    );
 }
 
 #[tokio::test]

@@ -116,10 +116,16 @@ async fn a_chinese_word_that_is_not_in_the_bank_finds_nothing() {
 async fn english_matches_whole_words_ignoring_case() {
     let app = spawn_app().await;
 
-    assert_eq!(app.found("reward").await, app.containing("reward", false).await);
+    assert_eq!(
+        app.found("reward").await,
+        app.containing("reward", false).await
+    );
     assert_eq!(app.found("REWARD Hacking").await, ["llm-004"]);
     assert!(app.found("rewar").await.is_empty(), "a word, not a prefix");
-    assert!(app.found("reward zebra").await.is_empty(), "every term matches");
+    assert!(
+        app.found("reward zebra").await.is_empty(),
+        "every term matches"
+    );
 }
 
 #[tokio::test]
@@ -128,7 +134,10 @@ async fn a_quoted_phrase_matches_its_words_in_order() {
 
     assert_eq!(app.found("\"prompt calibration\"").await, ["llm-001"]);
     assert!(app.found("\"calibration prompt\"").await.is_empty());
-    assert_eq!(app.found("\"奖励黑客\"").await, app.containing("奖励黑客", false).await);
+    assert_eq!(
+        app.found("\"奖励黑客\"").await,
+        app.containing("奖励黑客", false).await
+    );
 }
 
 #[tokio::test]
@@ -136,13 +145,26 @@ async fn operators_and_special_characters_are_literal_and_never_an_error() {
     let app = spawn_app().await;
     let bias = app.found("bias").await;
 
-    for query in ["bias*", "-bias", "^bias", "bias\"", "\"bias", "(bias)", "bias:"] {
+    for query in [
+        "bias*", "-bias", "^bias", "bias\"", "\"bias", "(bias)", "bias:",
+    ] {
         assert_eq!(app.found(query).await, bias, "{query}");
     }
     // OR and NEAR are words to look for, not operators.
     assert!(app.found("bias OR zebra").await.is_empty());
     assert!(app.found("NEAR(bias zebra)").await.is_empty());
-    for query in ["*", "-", "\"", "^", "OR", "NEAR", "AND", "\"\"", "{shown}:x", "'"] {
+    for query in [
+        "*",
+        "-",
+        "\"",
+        "^",
+        "OR",
+        "NEAR",
+        "AND",
+        "\"\"",
+        "{shown}:x",
+        "'",
+    ] {
         let page = app.search(query).await;
         assert!(page.is_ok(), "{query}: {page:?}");
     }
@@ -162,7 +184,10 @@ async fn a_search_combines_with_the_filters() {
         tags: tags.iter().map(|tag| (*tag).into()).collect(),
         ..Default::default()
     };
-    let hit = app.list(in_llm("llm", &["architecture"])).await.expect("search");
+    let hit = app
+        .list(in_llm("llm", &["architecture"]))
+        .await
+        .expect("search");
     let other_category = app.list(in_llm("nlp", &[])).await.expect("search");
     let other_tag = app.list(in_llm("llm", &["rlhf"])).await.expect("search");
 
@@ -181,14 +206,24 @@ async fn only_full_view_searches_match_explanations() {
 
     assert_eq!(basic, ["llm-001"]);
     assert_eq!(sorted(full), app.containing("梯度", true).await);
-    assert!(app.containing("梯度", true).await.contains(&"llm-010".to_owned()));
+    assert!(
+        app.containing("梯度", true)
+            .await
+            .contains(&"llm-010".to_owned())
+    );
 }
 
 /// Questions about "quokka": `stem_mentions` times in a stem of otherwise
 /// the same length.
 fn quokka_question(stem_mentions: usize) -> pb::Question {
     let words: Vec<&str> = (0..6)
-        .map(|index| if index < stem_mentions { "quokka" } else { "animal" })
+        .map(|index| {
+            if index < stem_mentions {
+                "quokka"
+            } else {
+                "animal"
+            }
+        })
         .collect();
     pb::Question {
         stem: format!("Which {}?", words.join(" ")),
