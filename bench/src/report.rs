@@ -19,6 +19,10 @@ pub(crate) struct ServerResults {
     pub(crate) measurements: Vec<(Rpc, Measurement)>,
     /// Peak resident set size over all its measurements, in KiB.
     pub(crate) peak_rss_kib: u64,
+    /// The median latency of searches sent for the first time, one at a
+    /// time (the measured search repeats one query, whose best matches the
+    /// server keeps).
+    pub(crate) first_time_search: Option<Duration>,
 }
 
 impl ServerResults {
@@ -271,12 +275,19 @@ impl Report {
         if self.qbank.get(Rpc::Search).is_some() {
             out.push_str(&format!(
                 "search: query {:?} in category {:?}, first page of 20; its server CPU per call \
-                 is {} a filtered page's\n",
+                 is {} a filtered page's; a search sent for the first time (not yet ranked): \
+                 {} median latency, one at a time\n",
                 crate::workload::SEARCH_QUERY,
                 crate::bank::LIST_CATEGORY,
                 self.search_cpu_ratio()
                     .map_or("not compared with".to_owned(), |ratio| format!(
                         "{ratio:.2} ×"
+                    )),
+                self.qbank
+                    .first_time_search
+                    .map_or("not measured".to_owned(), |latency| format!(
+                        "{:.2} ms",
+                        latency.as_secs_f64() * 1e3
                     )),
             ));
         }
@@ -382,6 +393,10 @@ impl Report {
             "submit_cpu_ratio": self.cpu_ratio(Rpc::SubmitAnswer),
             "deep_page_ratio": self.deep_page_ratio(),
             "search_cpu_over_filtered_page": self.search_cpu_ratio(),
+            "first_time_search_ms": self
+                .qbank
+                .first_time_search
+                .map(|latency| latency.as_secs_f64() * 1e3),
             "storage_floor_us": self.storage_floor.map(|floor| json!({
                 "card_read": micros(floor.card_read),
                 "page_read": micros(floor.page_read),

@@ -22,7 +22,7 @@ use crate::{
     load::{self, LoadShape},
     process::{ServerProcess, pin_this_process},
     report::{Report, ServerResults},
-    workload::{Rpc, Workload},
+    workload::{self, Rpc, Workload},
 };
 
 /// The service whose health says qbank is ready.
@@ -157,6 +157,7 @@ async fn measure_qbank(
         progress("measuring qbank's search");
         let measurement = load::measure(&qbank, &workload, Rpc::Search, plan.shape).await?;
         results.measurements.push((Rpc::Search, measurement));
+        results.first_time_search = Some(workload::first_time_search_latency(&mut client).await?);
     }
     results.peak_rss_kib = qbank.peak_rss_kib()?;
     qbank.stop().await?;

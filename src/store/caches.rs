@@ -24,6 +24,29 @@ use crate::domain::{
 /// Distinct filters whose count is remembered before starting over: bounds
 /// memory against callers cycling through endless filter combinations.
 const TOTAL_SIZES_CAPACITY: usize = 4096;
+/// Searches whose ranked matches are kept before starting over.
+const RANKED_SEARCHES_CAPACITY: usize = 64;
+/// How many of a search's best matches are kept: the first pages, which is
+/// where callers look. Kept ids take at most about
+/// `RANKED_SEARCHES_CAPACITY × RANKED_MATCHES_KEPT × 40` bytes (1.3 MiB).
+pub(super) const RANKED_MATCHES_KEPT: usize = 500;
+
+/// The best matches of one search, best first, and how many match in all.
+#[derive(Debug)]
+pub(super) struct RankedMatches {
+    /// At most [`RANKED_MATCHES_KEPT`] question ids.
+    pub(super) ids: Arc<[String]>,
+    /// Matches in all.
+    pub(super) total_size: u64,
+}
+
+impl RankedMatches {
+    /// Whether the matches up to `end` are all here (past the last match
+    /// counts as here).
+    pub(super) fn covers(&self, end: usize) -> bool {
+        end <= self.ids.len() || self.ids.len() as u64 == self.total_size
+    }
+}
 
 /// The store's caches; shared by every handle, the writer and the monitor.
 #[derive(Debug)]
@@ -45,6 +68,8 @@ struct State {
     category_counts: HashMap<Vec<u8>, Arc<[CategoryCount]>>,
     /// The tag counts of each filter.
     tag_counts: HashMap<Vec<u8>, Arc<[TagCount]>>,
+    /// The best matches of each search.
+    ranked_matches: HashMap<Vec<u8>, Arc<RankedMatches>>,
 }
 
 impl State {
@@ -54,13 +79,14 @@ impl State {
         self.total_sizes.clear();
         self.category_counts.clear();
         self.tag_counts.clear();
+        self.ranked_matches.clear();
     }
 }
 
-/// Remembers `value` under `key` in `map`, starting over past
-/// [`TOTAL_SIZES_CAPACITY`] entries.
-fn remember<T>(map: &mut HashMap<Vec<u8>, T>, key: Vec<u8>, value: T) {
-    if map.len() >= TOTAL_SIZES_CAPACITY {
+/// Remembers `value` under `key` in `map`, starting over past `capacity`
+/// entries.
+fn remember<T>(map: &mut HashMap<Vec<u8>, T>, capacity: usize, key: Vec<u8>, value: T) {
+    if map.len() >= capacity {
         map.clear();
     }
     map.insert(key, value);
@@ -98,7 +124,12 @@ impl Caches {
     pub(super) fn remember_total_size(&self, read_at: Epoch, filter_key: Vec<u8>, total: u64) {
         let mut state = self.state();
         if state.epoch == read_at.0 {
-            remember(&mut state.total_sizes, filter_key, total);
+            remember(
+                &mut state.total_sizes,
+                TOTAL_SIZES_CAPACITY,
+                filter_key,
+                total,
+            );
         }
     }
 
@@ -117,7 +148,12 @@ impl Caches {
     ) {
         let mut state = self.state();
         if state.epoch == read_at.0 {
-            remember(&mut state.category_counts, filter_key, counts);
+            remember(
+                &mut state.category_counts,
+                TOTAL_SIZES_CAPACITY,
+                filter_key,
+                counts,
+            );
         }
     }
 
@@ -136,7 +172,36 @@ impl Caches {
     ) {
         let mut state = self.state();
         if state.epoch == read_at.0 {
-            remember(&mut state.tag_counts, filter_key, counts);
+            remember(
+                &mut state.tag_counts,
+                TOTAL_SIZES_CAPACITY,
+                filter_key,
+                counts,
+            );
+        }
+    }
+
+    /// The best matches remembered for a search.
+    pub(super) fn ranked_matches(&self, search_key: &[u8]) -> Option<Arc<RankedMatches>> {
+        self.state().ranked_matches.get(search_key).cloned()
+    }
+
+    /// Remembers a search's best matches read since `read_at`, unless
+    /// something changed since.
+    pub(super) fn remember_ranked_matches(
+        &self,
+        read_at: Epoch,
+        search_key: Vec<u8>,
+        ranked: Arc<RankedMatches>,
+    ) {
+        let mut state = self.state();
+        if state.epoch == read_at.0 {
+            remember(
+                &mut state.ranked_matches,
+                RANKED_SEARCHES_CAPACITY,
+                search_key,
+                ranked,
+            );
         }
     }
 

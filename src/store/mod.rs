@@ -540,26 +540,25 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<SearchPage<Question>, StoreError> {
-        let damage = self.damage.clone();
-        self.off_thread(move |reader| {
-            let page = sqlite::search(reader, &filter, &query, explanations, offset, limit)?;
-            let mut questions = Vec::with_capacity(page.entries.len());
-            for question_id in &page.entries {
-                match read_question(reader, &damage, question_id) {
-                    Ok(Some(question)) => questions.push(question),
-                    // Deleted or damaged since it was indexed (outside the
-                    // server): left out, as a listing leaves it out.
-                    Ok(None) | Err(StoreError::DataLoss(_)) => {}
-                    Err(error) => return Err(error),
-                }
+        let page = self
+            .ranked_matches(filter, query, explanations, offset, limit)
+            .await?;
+        let reader = &mut *self.readers.get()?;
+        let mut questions = Vec::with_capacity(page.entries.len());
+        for question_id in &page.entries {
+            match read_question(reader, &self.damage, question_id) {
+                Ok(Some(question)) => questions.push(question),
+                // Deleted or damaged since it was indexed (outside the
+                // server): left out, as a listing leaves it out.
+                Ok(None) | Err(StoreError::DataLoss(_)) => {}
+                Err(error) => return Err(error),
             }
-            Ok(SearchPage {
-                entries: questions,
-                has_more: page.has_more,
-                total_size: page.total_size,
-            })
+        }
+        Ok(SearchPage {
+            entries: questions,
+            has_more: page.has_more,
+            total_size: page.total_size,
         })
-        .await
     }
 
     /// [`Store::search`] for callers that may only see what a card shows:
@@ -572,17 +571,80 @@ impl Store {
         limit: usize,
     ) -> Result<SearchPage<Card>, StoreError> {
         let format = self.require_cards()?;
-        let cache = self.caches.clone();
-        let damage = self.damage.clone();
-        self.off_thread(move |reader| {
-            let page = sqlite::search(reader, &filter, &query, false, offset, limit)?;
-            Ok(SearchPage {
-                entries: fill_cards(reader, &cache, format, &damage, page.entries)?,
-                has_more: page.has_more,
-                total_size: page.total_size,
-            })
+        let page = self
+            .ranked_matches(filter, query, false, offset, limit)
+            .await?;
+        let cards = fill_cards(
+            &mut *self.readers.get()?,
+            &self.caches,
+            format,
+            &self.damage,
+            page.entries,
+        )?;
+        Ok(SearchPage {
+            entries: cards,
+            has_more: page.has_more,
+            total_size: page.total_size,
         })
-        .await
+    }
+
+    /// The ids of one page of a search's matches. Ranking visits every
+    /// match, so the first [`caches::RANKED_MATCHES_KEPT`] of a search are
+    /// kept (forgotten with the counts on any change) and its pages among
+    /// them come from memory; a page further down ranks again. Then the
+    /// page's questions or cards are a few reads by id, which run inline
+    /// like a listing page's.
+    async fn ranked_matches(
+        &self,
+        filter: QuestionFilter,
+        query: SearchQuery,
+        explanations: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<SearchPage<String>, StoreError> {
+        let key = search_key(&filter, &query, explanations);
+        let page_of = |ranked: &caches::RankedMatches| {
+            let end = (offset + limit).min(ranked.ids.len());
+            SearchPage {
+                entries: ranked.ids.get(offset..end).unwrap_or_default().to_vec(),
+                has_more: (offset + limit)
+                    < usize::try_from(ranked.total_size).unwrap_or(usize::MAX),
+                total_size: ranked.total_size,
+            }
+        };
+        if let Some(ranked) = self.caches.ranked_matches(&key)
+            && ranked.covers(offset + limit)
+        {
+            return Ok(page_of(&ranked));
+        }
+        if offset + limit > caches::RANKED_MATCHES_KEPT {
+            return self
+                .off_thread(move |reader| {
+                    sqlite::search(reader, &filter, &query, explanations, offset, limit)
+                })
+                .await;
+        }
+        let read_at = self.caches.epoch();
+        let caches = self.caches.clone();
+        let ranked = self
+            .off_thread(move |reader| {
+                let top = sqlite::search(
+                    reader,
+                    &filter,
+                    &query,
+                    explanations,
+                    0,
+                    caches::RANKED_MATCHES_KEPT,
+                )?;
+                let ranked = Arc::new(caches::RankedMatches {
+                    ids: top.entries.into(),
+                    total_size: top.total_size,
+                });
+                caches.remember_ranked_matches(read_at, key, ranked.clone());
+                Ok(ranked)
+            })
+            .await?;
+        Ok(page_of(&ranked))
     }
 
     /// The live questions of each category available in `language` (any
@@ -805,6 +867,24 @@ fn fill_cards(
         }
     }
     Ok(cards)
+}
+
+/// The key of a search's kept matches: what decides them (whether
+/// explanations match, the filter, the query's phrases), each part
+/// length-prefixed so no two searches share one.
+fn search_key(filter: &QuestionFilter, query: &SearchQuery, explanations: bool) -> Vec<u8> {
+    let mut key = vec![u8::from(explanations)];
+    let filter = filter.canonical_bytes();
+    key.extend_from_slice(&(filter.len() as u64).to_be_bytes());
+    key.extend_from_slice(&filter);
+    for phrase in query.phrases() {
+        key.extend_from_slice(&(phrase.len() as u64).to_be_bytes());
+        for term in phrase {
+            key.extend_from_slice(&(term.len() as u64).to_be_bytes());
+            key.extend_from_slice(term.as_bytes());
+        }
+    }
+    key
 }
 
 /// The key of a count's filter: each value length-prefixed, so no two

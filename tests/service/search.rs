@@ -392,3 +392,39 @@ async fn a_question_changed_in_the_sqlite_shell_is_indexed_again_at_the_next_sta
 
     assert_eq!(app.found("numbat").await, ["llm-001"]);
 }
+
+#[tokio::test]
+async fn paging_a_search_past_its_kept_best_matches_continues_in_order() {
+    let app = crate::support::spawn_app_with_generated_bank(1_200).await;
+    let search = |page_token: String, category: &str| pb::ListQuestionsRequest {
+        query: "question".into(),
+        category: category.into(),
+        page_size: 100,
+        page_token,
+        ..Default::default()
+    };
+
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = app.list(search(token, "")).await.expect("a page");
+        assert_eq!(page.total_size, 1_200);
+        seen.extend(ids(&page));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let in_llm = app
+        .list(search(String::new(), "llm"))
+        .await
+        .expect("search");
+
+    // Every question once: none repeated or skipped where the pages leave
+    // the best matches kept in memory (the first 500) for the index.
+    let expected: Vec<String> = (1..=1_200).map(|n| format!("q-{n:04}")).collect();
+    assert_eq!(seen.len(), 1_200);
+    assert!(sorted(seen) == expected, "a question repeated or skipped");
+    assert_eq!(in_llm.total_size, 400);
+    assert!(in_llm.questions.iter().all(|q| q.category == "llm"));
+}
