@@ -455,6 +455,25 @@ fn edit_changes_a_choice_key_and_the_translations_naming_it_in_one_save() {
 }
 
 #[test]
+fn edit_without_the_translation_tables_removes_the_translations() {
+    let server = spawn_server();
+    let dir = scratch();
+    // The translations are written last: from the first table to the end of the file.
+    let editor = editor_script(dir.path(), r#"sed -i '/^\[\[translations\]\]$/,$d' "$1""#);
+
+    server
+        .qbank_with_env(
+            &["--token", ADMIN_TOKEN, "edit", "llm-001"],
+            &[("VISUAL", &editor)],
+        )
+        .success();
+
+    let question = stored(&server, "llm-001");
+    assert_eq!(question["revision"], 2);
+    assert_eq!(question["availableLanguages"], serde_json::json!(["zh-CN"]));
+}
+
+#[test]
 fn edit_falls_back_to_editor_and_passes_its_arguments() {
     let server = spawn_server();
     let dir = scratch();
