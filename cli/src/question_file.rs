@@ -1,6 +1,6 @@
 //! One question as a TOML file, in the shape of one `[[questions]]` table of a bank file (see
-//! the README, "Bank files"): what `create` and `update` read, and what `edit` writes out and
-//! reads back.
+//! the README, "Bank files"), translations included: what `create` and `update` read, and what
+//! `edit` writes out and reads back.
 
 use std::path::Path;
 
@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::pb;
 
 /// Every path of UpdateQuestion's `update_mask` that a question file holds: `edit` sends them
-/// all, since the file it reads back is the whole question. `translations` is not one of them:
-/// a file has none, and saving one must not delete the question's.
+/// all, since the file it reads back is the whole question, translations too. Sending
+/// `translations` with `choices` lets one save change the keys and the translations naming them.
 pub(crate) const EVERY_FIELD: &[&str] = &[
     "type",
     "stem",
@@ -21,6 +21,7 @@ pub(crate) const EVERY_FIELD: &[&str] = &[
     "category",
     "tags",
     "language",
+    "translations",
 ];
 
 /// A question file. Every field is optional because `update` replaces only the fields a file
@@ -51,6 +52,11 @@ pub(crate) struct QuestionFile {
     pub(crate) answer: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) explanation: Option<String>,
+    /// All of the question's translations or, left out, none of them changed: the server
+    /// replaces them as a whole, so `translations = []` is how a file removes every one.
+    // Last: the serializer writes tables in field order, so translations follow `[[choices]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) translations: Option<Vec<TranslationEntry>>,
 }
 
 /// One choice: `{ key = "A", text = "…" }`.
@@ -59,6 +65,19 @@ pub(crate) struct QuestionFile {
 pub(crate) struct ChoiceEntry {
     key: String,
     text: String,
+}
+
+/// One translation: `[[translations]]` in a bare question file, `[[questions.translations]]`
+/// under a `[[questions]]` table, as in a bank file.
+// Every field is required, unlike a question's: a translation is only ever replaced whole, so
+// one left half written would be saved half empty.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TranslationEntry {
+    language: String,
+    stem: String,
+    choices: Vec<ChoiceEntry>,
+    explanation: String,
 }
 
 /// A bank file, for question files written as one `[[questions]]` table.
@@ -109,14 +128,21 @@ impl QuestionFile {
                 question
                     .choices
                     .iter()
-                    .map(|choice| ChoiceEntry {
-                        key: choice.key.clone(),
-                        text: choice.text.clone(),
-                    })
+                    .map(ChoiceEntry::of_choice)
                     .collect(),
             ),
             answer: Some(answer.correct_choice_keys),
             explanation: Some(answer.explanation),
+            // Left out when there are none, rather than written as `translations = []`: an
+            // author adding a `[[translations]]` table would have to delete that line first,
+            // and the file left as it was still reads back as this question.
+            translations: (!question.translations.is_empty()).then(|| {
+                question
+                    .translations
+                    .iter()
+                    .map(TranslationEntry::of_translation)
+                    .collect()
+            }),
         }
     }
 
@@ -140,6 +166,7 @@ impl QuestionFile {
             ("category", self.category.is_some()),
             ("tags", self.tags.is_some()),
             ("language", self.language.is_some()),
+            ("translations", self.translations.is_some()),
         ];
         given
             .into_iter()
@@ -174,10 +201,7 @@ impl QuestionFile {
                 .choices
                 .iter()
                 .flatten()
-                .map(|choice| pb::Choice {
-                    key: choice.key.clone(),
-                    text: choice.text.clone(),
-                })
+                .map(ChoiceEntry::to_choice)
                 .collect(),
             difficulty: difficulty.into(),
             category: self.category.clone().unwrap_or_default(),
@@ -187,9 +211,15 @@ impl QuestionFile {
             create_time: None,
             update_time: None,
             answer,
-            // A question file has no translations, and no update mask this crate sends names
-            // them, so the server keeps those the question has.
-            translations: Vec::new(),
+            // A file without translations sends none: `update` then leaves `translations` out
+            // of its mask, so the server keeps the question's; `edit` names it, since its file
+            // is the whole question.
+            translations: self
+                .translations
+                .iter()
+                .flatten()
+                .map(TranslationEntry::to_translation)
+                .collect(),
             available_languages: Vec::new(),
         })
     }
@@ -202,6 +232,50 @@ impl QuestionFile {
                 "the file is question {file_id:?}, not {id:?}; remove its id or fix it"
             ))),
             _ => Ok(()),
+        }
+    }
+}
+
+impl ChoiceEntry {
+    fn of_choice(choice: &pb::Choice) -> Self {
+        Self {
+            key: choice.key.clone(),
+            text: choice.text.clone(),
+        }
+    }
+
+    fn to_choice(&self) -> pb::Choice {
+        pb::Choice {
+            key: self.key.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+impl TranslationEntry {
+    fn of_translation(translation: &pb::QuestionTranslation) -> Self {
+        // Destructured, so that a field added to the message breaks the build here instead of
+        // being dropped by every `edit`.
+        let pb::QuestionTranslation {
+            language,
+            stem,
+            choices,
+            explanation,
+        } = translation;
+        Self {
+            language: language.clone(),
+            stem: stem.clone(),
+            choices: choices.iter().map(ChoiceEntry::of_choice).collect(),
+            explanation: explanation.clone(),
+        }
+    }
+
+    fn to_translation(&self) -> pb::QuestionTranslation {
+        pb::QuestionTranslation {
+            language: self.language.clone(),
+            stem: self.stem.clone(),
+            choices: self.choices.iter().map(ChoiceEntry::to_choice).collect(),
+            explanation: self.explanation.clone(),
         }
     }
 }
@@ -264,6 +338,14 @@ answer = ["true"]
 explanation = "It is."
 "#;
 
+    /// The fields of a French translation of [`BARE`], for whichever header a shape needs.
+    const FRENCH: &str = r#"
+language = "fr"
+stem = "L'eau est-elle mouillée ?"
+choices = [{ key = "true", text = "Oui" }, { key = "false", text = "Non" }]
+explanation = "Elle l'est."
+"#;
+
     #[test]
     fn a_bare_table_and_one_questions_entry_read_the_same() {
         let bare = QuestionFile::parse(BARE).expect("a bare table");
@@ -271,6 +353,45 @@ explanation = "It is."
         assert_eq!(bare, entry);
         assert_eq!(bare.stem.as_deref(), Some("Is water wet?"));
         assert_eq!(bare.tags, None);
+    }
+
+    #[test]
+    fn translations_read_the_same_in_a_bare_table_and_in_one_questions_entry() {
+        let bare = QuestionFile::parse(&format!("{BARE}\n[[translations]]\n{FRENCH}"))
+            .expect("a bare table");
+        let entry = QuestionFile::parse(&format!(
+            "[[questions]]\n{BARE}\n[[questions.translations]]\n{FRENCH}"
+        ))
+        .expect("one entry");
+        assert_eq!(bare, entry);
+        let translations = bare.translations.expect("the translations given");
+        assert_eq!(translations.len(), 1);
+        assert_eq!(translations[0].language, "fr");
+    }
+
+    #[test]
+    fn a_translation_outside_its_questions_entry_is_refused() {
+        let stray = format!("[[questions]]\n{BARE}\n[[translations]]\n{FRENCH}");
+        let error = QuestionFile::parse(&stray).expect_err("a top-level translation");
+        assert!(error.contains("unknown field `translations`"), "{error}");
+    }
+
+    #[test]
+    fn a_translation_missing_a_field_is_refused() {
+        let half = FRENCH.replace("explanation = \"Elle l'est.\"\n", "");
+        let error = QuestionFile::parse(&format!("{BARE}\n[[translations]]\n{half}"))
+            .expect_err("no explanation");
+        assert!(error.contains("missing field `explanation`"), "{error}");
+    }
+
+    #[test]
+    fn translations_are_in_the_update_mask_only_when_the_file_has_the_key() {
+        let without = QuestionFile::parse("stem = \"x\"\n").expect("a partial file");
+        let cleared = QuestionFile::parse("translations = []\n").expect("an empty list");
+        assert_eq!(without.given_fields(), ["stem"]);
+        assert_eq!(cleared.given_fields(), ["translations"]);
+        let question = cleared.to_question("q-1").expect("valid names");
+        assert!(question.translations.is_empty());
     }
 
     #[test]
@@ -306,6 +427,37 @@ explanation = "It is."
         let mut read_back = QuestionFile::parse(&text).expect("our own output parses");
         read_back.tags = None;
         assert_eq!(read_back, file);
+    }
+
+    #[test]
+    fn a_question_with_translations_written_out_reads_back_the_same() {
+        let file = QuestionFile::parse(&format!("{BARE}\n[[translations]]\n{FRENCH}"))
+            .expect("a bare table");
+        let question = file.to_question("q-1").expect("valid names");
+        assert_eq!(question.translations[0].choices[1].text, "Non");
+        let mut written = QuestionFile::of_question(&question);
+        let text = written.to_toml().expect("serializable");
+        assert!(text.contains("\n[[translations]]\n"), "{text}");
+        assert_eq!(
+            QuestionFile::parse(&text).expect("our own output parses"),
+            written
+        );
+        written.tags = None;
+        assert_eq!(written, file);
+    }
+
+    #[test]
+    fn a_question_without_translations_is_written_without_the_key() {
+        let file = QuestionFile::parse(BARE).expect("a bare table");
+        let question = file.to_question("q-1").expect("valid names");
+        let written = QuestionFile::of_question(&question);
+        let text = written.to_toml().expect("serializable");
+        // So that `edit` finds an untouched file unchanged, and an author can add a table.
+        assert!(!text.contains("translations"), "{text}");
+        assert_eq!(
+            QuestionFile::parse(&text).expect("our own output parses"),
+            written
+        );
     }
 
     #[test]

@@ -44,6 +44,20 @@ answer = ["true"]
 explanation = "3 is not divisible by 2."
 "#;
 
+/// The English stem of llm-001, from its translation in the bundled bank.
+const ENGLISH_STEM: &str = "Which technique helps mitigate bias in prompt-based learning?";
+
+/// The bundled bank's llm-001, translation included, as an author gets it by copying its
+/// `[[questions]]` entry out of the bank, with `id` as its id.
+fn bundled_entry_as(id: &str) -> String {
+    let bank = qbank::domain::bank_file::BUNDLED_BANK;
+    let (second, _) = bank
+        .match_indices("\n[[questions]]\n")
+        .nth(1)
+        .expect("the bundled bank has a second question");
+    bank[..second].replace(r#"id = "llm-001""#, &format!("id = {id:?}"))
+}
+
 /// A directory for the files a test writes; removed when dropped.
 pub(crate) fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("create a temporary directory")
@@ -124,6 +138,25 @@ fn create_accepts_a_file_with_one_questions_entry_and_prints_json() {
 }
 
 #[test]
+fn create_from_an_entry_copied_from_the_bundled_bank_serves_its_translation() {
+    let server = spawn_server();
+    let dir = scratch();
+    let file = write(dir.path(), "q.toml", &bundled_entry_as("copy-001"));
+    admin(&server, &["create", "--file", file.to_str().unwrap()]).success();
+
+    let run = server.qbank(&["--lang", "en", "get", "copy-001"]).success();
+
+    assert!(
+        run.stdout
+            .starts_with("copy-001 · single-choice · medium · llm · en · revision 1"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("en (shown)"), "{}", run.stdout);
+    assert!(run.stdout.contains(ENGLISH_STEM), "{}", run.stdout);
+}
+
+#[test]
 fn update_replaces_only_the_fields_the_file_gives() {
     let server = spawn_server();
     let dir = scratch();
@@ -143,6 +176,73 @@ fn update_replaces_only_the_fields_the_file_gives() {
         question["answer"]["correctChoiceKeys"],
         serde_json::json!(["C"])
     );
+    assert_eq!(question["translations"][0]["stem"], ENGLISH_STEM);
+}
+
+#[test]
+fn update_with_translations_replaces_them_and_keeps_the_rest() {
+    let server = spawn_server();
+    let dir = scratch();
+    let file = write(
+        dir.path(),
+        "translations.toml",
+        r#"
+[[translations]]
+language = "en"
+stem = "Which technique reduces bias in prompting?"
+choices = [
+  { key = "A", text = "Fine-tuning" },
+  { key = "B", text = "Data augmentation" },
+  { key = "C", text = "Prompt calibration" },
+  { key = "D", text = "Gradient clipping" },
+]
+explanation = "Calibrating the prompt reduces the bias of the output."
+"#,
+    );
+
+    let run = admin(
+        &server,
+        &["update", "llm-001", "--file", file.to_str().unwrap()],
+    )
+    .success();
+
+    assert!(run.stdout.contains("revision 2"), "{}", run.stdout);
+    let question = stored(&server, "llm-001");
+    let translations = question["translations"].as_array().expect("translations");
+    assert_eq!(translations.len(), 1);
+    assert_eq!(
+        translations[0]["stem"],
+        "Which technique reduces bias in prompting?"
+    );
+    assert_eq!(
+        translations[0]["explanation"],
+        "Calibrating the prompt reduces the bias of the output."
+    );
+    assert_eq!(
+        question["stem"],
+        "哪种技术有助于减轻基于提示的学习中的偏见?"
+    );
+}
+
+#[test]
+fn update_with_an_empty_translations_list_removes_them_all() {
+    let server = spawn_server();
+    let dir = scratch();
+    let file = write(dir.path(), "none.toml", "translations = []\n");
+
+    admin(
+        &server,
+        &["update", "llm-001", "--file", file.to_str().unwrap()],
+    )
+    .success();
+
+    let question = stored(&server, "llm-001");
+    assert_eq!(question["revision"], 2);
+    assert_eq!(question["availableLanguages"], serde_json::json!(["zh-CN"]));
+    let translations = question
+        .get("translations")
+        .and_then(|list| list.as_array());
+    assert!(translations.is_none_or(Vec::is_empty), "{question}");
 }
 
 #[test]
@@ -302,6 +402,75 @@ fn edit_saves_what_the_editor_changed_as_the_next_revision() {
         question["answer"]["correctChoiceKeys"],
         serde_json::json!(["C"])
     );
+}
+
+#[test]
+fn edit_opens_the_translations_and_a_save_keeps_them() {
+    let server = spawn_server();
+    let dir = scratch();
+    let opened = dir.path().join("opened.toml");
+    let editor = editor_script(
+        dir.path(),
+        &format!(
+            r#"cp "$1" "{}"; sed -i '0,/^stem = .*/s//stem = "Edited in an editor?"/' "$1""#,
+            opened.display()
+        ),
+    );
+    let before = stored(&server, "llm-001")["translations"].clone();
+
+    server
+        .qbank_with_env(
+            &["--token", ADMIN_TOKEN, "edit", "llm-001"],
+            &[("VISUAL", &editor)],
+        )
+        .success();
+
+    let file = std::fs::read_to_string(&opened).expect("the editor saw the file");
+    assert!(file.contains("\n[[translations]]\n"), "{file}");
+    assert!(file.contains(ENGLISH_STEM), "{file}");
+    let question = stored(&server, "llm-001");
+    assert_eq!(question["stem"], "Edited in an editor?");
+    assert_eq!(question["revision"], 2);
+    assert_eq!(question["translations"], before);
+}
+
+#[test]
+fn edit_changes_a_choice_key_and_the_translations_naming_it_in_one_save() {
+    let server = spawn_server();
+    let dir = scratch();
+    // Every `key = "D"`: the question's choice and its translation's.
+    let editor = editor_script(dir.path(), r#"sed -i 's/^key = "D"$/key = "E"/' "$1""#);
+
+    server
+        .qbank_with_env(
+            &["--token", ADMIN_TOKEN, "edit", "llm-001"],
+            &[("VISUAL", &editor)],
+        )
+        .success();
+
+    let question = stored(&server, "llm-001");
+    assert_eq!(question["revision"], 2);
+    assert_eq!(question["choices"][3]["key"], "E");
+    assert_eq!(question["translations"][0]["choices"][3]["key"], "E");
+}
+
+#[test]
+fn edit_without_the_translation_tables_removes_the_translations() {
+    let server = spawn_server();
+    let dir = scratch();
+    // The translations are written last: from the first table to the end of the file.
+    let editor = editor_script(dir.path(), r#"sed -i '/^\[\[translations\]\]$/,$d' "$1""#);
+
+    server
+        .qbank_with_env(
+            &["--token", ADMIN_TOKEN, "edit", "llm-001"],
+            &[("VISUAL", &editor)],
+        )
+        .success();
+
+    let question = stored(&server, "llm-001");
+    assert_eq!(question["revision"], 2);
+    assert_eq!(question["availableLanguages"], serde_json::json!(["zh-CN"]));
 }
 
 #[test]
