@@ -8,7 +8,7 @@ use std::{sync::Arc, time::SystemTime};
 
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
-    bank_formats::{BankFormat, Exported, ImportDefaults},
+    bank_formats::{BankFormat, Exported, ImportDefaults, LineError},
     card::Card,
     counts::{CategoryCount, TagCount},
     grading::{grade, resolve_choice_keys},
@@ -16,7 +16,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::{PageTokenCodec, PageTokenError},
     question::Question,
-    search::SearchQuery,
+    search::{SearchQuery, search_key},
     submission::{Attempt, GradedAnswer, Submission},
     validation::FieldError,
 };
@@ -349,13 +349,32 @@ impl Bank {
         defaults: &ImportDefaults,
         dry_run: bool,
     ) -> Result<ImportCounts, Error> {
-        let questions = format
+        let parsed = format
             .parse(text, defaults, SystemTime::now())
-            .map_err(Error::InvalidFile)?
-            .into_iter()
-            .map(|parsed| parsed.question)
+            .map_err(Error::InvalidFile)?;
+        let lines: Vec<(String, usize)> = parsed
+            .iter()
+            .map(|parsed| (parsed.question.id.clone(), parsed.line))
             .collect();
-        let outcomes = self.store.import(questions, dry_run).await?;
+        let questions = parsed.into_iter().map(|parsed| parsed.question).collect();
+        let outcomes = self
+            .store
+            .import(questions, format.carries_translations(), dry_run)
+            .await?
+            .map_err(|(question_id, refused)| {
+                let line = lines
+                    .iter()
+                    .find(|(id, _)| *id == question_id)
+                    .map_or(1, |(_, line)| *line);
+                Error::InvalidFile(vec![LineError {
+                    line,
+                    reason: format!(
+                        "question {question_id:?}: {refused}; its stored translations stay, as \
+                         this format has none: import it as TOML or JSON with translations \
+                         that fit, or change them first"
+                    ),
+                }])
+            })?;
         let mut counts = ImportCounts::default();
         for (imported, question) in &outcomes {
             let count = match imported {
@@ -575,9 +594,7 @@ fn refused(refused: ChangeRefused) -> Error {
 /// whether explanations match (which changes the matches).
 fn search_scope(filter: &QuestionFilter, search: &Search) -> Vec<u8> {
     let mut scope = b"search\0".to_vec();
-    scope.push(u8::from(search.explanations));
-    scope.extend_from_slice(&filter.canonical_bytes());
-    scope.extend_from_slice(search.query.text().as_bytes());
+    scope.extend_from_slice(&search_key(filter, &search.query, search.explanations));
     scope
 }
 

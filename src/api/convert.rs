@@ -201,18 +201,6 @@ fn translations_from_proto(translations: Vec<pb::QuestionTranslation>) -> Vec<Tr
         .collect()
 }
 
-fn translations_to_proto(translations: Vec<Translation>) -> Vec<pb::QuestionTranslation> {
-    translations
-        .into_iter()
-        .map(|translation| pb::QuestionTranslation {
-            language: translation.language,
-            stem: translation.stem,
-            choices: choices_to_proto(translation.choices),
-            explanation: translation.explanation,
-        })
-        .collect()
-}
-
 fn choices_to_proto(choices: Vec<Choice>) -> Vec<pb::Choice> {
     choices
         .into_iter()
@@ -800,6 +788,12 @@ pub fn question_to_proto(
 fn question_in_language(question: Question, view: View, position: usize) -> pb::Question {
     let content = question.content(position);
     let available_languages = question.languages().map(str::to_owned).collect();
+    let full = view == View::Full;
+    let other_languages = if full {
+        other_languages(&question, position)
+    } else {
+        Vec::new()
+    };
     let Question {
         id,
         question_type,
@@ -813,9 +807,8 @@ fn question_in_language(question: Question, view: View, position: usize) -> pb::
         create_time,
         update_time,
         answer,
-        translations,
+        translations: _,
     } = question;
-    let full = view == View::Full;
     pb::Question {
         id,
         r#type: question_type_to_proto(question_type).into(),
@@ -832,13 +825,26 @@ fn question_in_language(question: Question, view: View, position: usize) -> pb::
             correct_choice_keys: answer.correct_choice_keys,
             explanation: content.explanation,
         }),
-        translations: if full {
-            translations_to_proto(translations)
-        } else {
-            Vec::new()
-        },
+        translations: other_languages,
         available_languages,
     }
+}
+
+/// The question's content in every language but the one at `position`:
+/// its translations, with the original in place of the one served, so a
+/// FULL message always holds the whole question.
+fn other_languages(question: &Question, position: usize) -> Vec<pb::QuestionTranslation> {
+    (1..=question.translations.len())
+        .map(|other| {
+            let content = question.content(if other == position { 0 } else { other });
+            pb::QuestionTranslation {
+                language: content.language,
+                stem: content.stem,
+                choices: choices_to_proto(content.choices),
+                explanation: content.explanation,
+            }
+        })
+        .collect()
 }
 
 /// A question on the wire in `view`.

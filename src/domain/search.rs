@@ -3,17 +3,14 @@
 //!
 //! Chinese has no spaces, and its commonest search words are two characters
 //! long, so Chinese (and Japanese kana) text is cut into single characters
-//! and a Chinese word matches as the phrase of its characters: a one-, two-
-//! or ten-character word finds exactly the texts that contain it. Other
+//! and a Chinese word matches as the phrase of its characters: a one- or
+//! two-character word finds exactly the texts that contain it (quoted, so
+//! does a longer one; unquoted, a longer run is split into words). Other
 //! scripts are cut into words, compared in lower case. Everything else
 //! (punctuation, symbols, `"` that closes no phrase) only separates terms,
 //! so no character of a query is an operator. Both the index and the query
 //! go through [`terms`], which is what makes them agree; a storage backend
 //! only stores and matches the terms.
-//!
-//! The index also holds each question's listing facets (category, tags,
-//! difficulty, type, languages) as terms of their own, so a search with
-//! filters is one lookup in the index instead of a walk of its matches.
 
 use std::sync::LazyLock;
 
@@ -22,108 +19,13 @@ use unicode_normalization::UnicodeNormalization as _;
 use super::{
     limits,
     listing::QuestionFilter,
-    question::Question,
     validation::{FieldError, check_length},
 };
-
-/// A question's text as the index holds it, in terms separated by spaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDocument {
-    /// The facets a listing filters on, as [`facet_terms`] spells them.
-    pub facets: String,
-    /// Stems and choice texts in every language: what any caller may match.
-    pub shown: String,
-    /// Explanations in every language: matched for FULL-view callers only.
-    pub explained: String,
-}
-
-impl SearchDocument {
-    /// What the index holds of `question`.
-    pub fn of(question: &Question) -> Self {
-        let mut shown = String::new();
-        let mut explained = String::new();
-        let add = |into: &mut String, text: &str| {
-            for term in terms(text) {
-                if !into.is_empty() {
-                    into.push(' ');
-                }
-                into.push_str(&term.text);
-            }
-        };
-        add(&mut shown, &question.stem);
-        for choice in &question.choices {
-            add(&mut shown, &choice.text);
-        }
-        add(&mut explained, &question.answer.explanation);
-        for translation in &question.translations {
-            add(&mut shown, &translation.stem);
-            for choice in &translation.choices {
-                add(&mut shown, &choice.text);
-            }
-            add(&mut explained, &translation.explanation);
-        }
-        let mut facets = vec![
-            facet('c', &question.category),
-            facet('d', question.difficulty.as_str()),
-            facet('y', question.question_type.as_str()),
-        ];
-        facets.extend(question.tags.iter().map(|tag| facet('t', tag)));
-        facets.extend(
-            question
-                .languages()
-                .map(|language| facet('l', &language.to_ascii_lowercase())),
-        );
-        Self {
-            facets: facets.join(" "),
-            shown,
-            explained,
-        }
-    }
-}
-
-/// The facet terms a question must all have to pass `filter`.
-pub fn facet_terms(filter: &QuestionFilter) -> Vec<String> {
-    let mut terms = Vec::new();
-    if let Some(category) = &filter.category {
-        terms.push(facet('c', category));
-    }
-    terms.extend(filter.tags.iter().map(|tag| facet('t', tag)));
-    if let Some(difficulty) = filter.difficulty {
-        terms.push(facet('d', difficulty.as_str()));
-    }
-    if let Some(question_type) = filter.question_type {
-        terms.push(facet('y', question_type.as_str()));
-    }
-    if let Some(language) = &filter.language {
-        // BCP-47 tags ignore case; the listing filter compares ASCII case
-        // alone, as SQLite's NOCASE does.
-        terms.push(facet('l', &language.to_ascii_lowercase()));
-    }
-    terms
-}
-
-/// One facet as a term: a letter naming the facet, then the value's bytes
-/// in hex, so any value (`vector-store`, `提示`) is one term of letters and
-/// digits that no text term can equal (text terms are lowercase, and hex
-/// digits after a letter never spell a word of the text by accident: the
-/// facets live in a column of their own).
-fn facet(kind: char, value: &str) -> String {
-    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut term = String::with_capacity(1 + 2 * value.len());
-    term.push(kind);
-    for byte in value.bytes() {
-        term.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
-        term.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
-    }
-    term
-}
 
 /// A ListQuestions query: phrases that must all match, each a sequence of
 /// terms that must appear next to each other.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
-    /// As the caller wrote it, trimmed: page tokens are signed for it.
-    text: String,
     phrases: Vec<Vec<String>>,
 }
 
@@ -152,7 +54,7 @@ impl SearchQuery {
                 }
             }
             if quoted {
-                let phrase: Vec<String> = terms(part).map(|term| term.text).collect();
+                let phrase: Vec<String> = terms(part).collect();
                 if !phrase.is_empty() {
                     phrases.push(phrase);
                 }
@@ -162,15 +64,7 @@ impl SearchQuery {
                 }
             }
         }
-        Ok(Some(Self {
-            text: text.to_owned(),
-            phrases,
-        }))
-    }
-
-    /// The query as written (trimmed).
-    pub fn text(&self) -> &str {
-        &self.text
+        Ok(Some(Self { phrases }))
     }
 
     /// The phrases that must all match. Empty when the query holds no term
@@ -180,10 +74,36 @@ impl SearchQuery {
     }
 }
 
-/// The phrases one space-separated word of a query asks for. A run of
-/// Chinese longer than a word is split into words by a segmenter, each its
-/// own phrase, so `奖励黑客问题` finds texts that contain 奖励, 黑客 and 问题;
-/// a run of other terms joined by punctuation (`gpt-4`) is one phrase.
+/// Bytes that tell searches apart by what decides their matches and their
+/// order: whether explanations match, the filter, and the query's phrases
+/// (not its spelling: `a  b` and `a b` are one search). Each part is
+/// length-prefixed, so no two searches share them.
+pub fn search_key(filter: &QuestionFilter, query: &SearchQuery, explanations: bool) -> Vec<u8> {
+    let mut key = vec![u8::from(explanations)];
+    let mut part = |bytes: &[u8]| {
+        key.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        key.extend_from_slice(bytes);
+    };
+    part(&filter.canonical_bytes());
+    for phrase in &query.phrases {
+        part(&phrase.len().to_be_bytes());
+        for term in phrase {
+            part(term.as_bytes());
+        }
+    }
+    key
+}
+
+/// The terms of `text` as an index stores them, in order.
+pub fn terms(text: &str) -> impl Iterator<Item = String> {
+    classified_terms(text).map(|term| term.text)
+}
+
+/// The phrases one space-separated word of a query asks for. A run of Han
+/// characters longer than two is split into words by a segmenter, each its
+/// own phrase, so `奖励黑客问题` finds texts that contain 奖励, 黑客 and 问题
+/// (quoted, it must appear whole); a run with kana, or of other terms joined
+/// by punctuation (`gpt-4`), is one phrase.
 fn word_phrases(word: &str) -> Vec<Vec<String>> {
     let mut phrases = Vec::new();
     let mut run: Vec<Term> = Vec::new();
@@ -191,7 +111,8 @@ fn word_phrases(word: &str) -> Vec<Vec<String>> {
         let Some(first) = run.first() else {
             return;
         };
-        if first.chinese && run.len() > 2 {
+        let han = run.iter().all(|term| !is_kana(&term.text));
+        if first.chinese && han && run.len() > 2 {
             let chinese: String = run.iter().map(|term| term.text.as_str()).collect();
             for segment in segmenter().cut(&chinese, false) {
                 phrases.push(segment.word.chars().map(String::from).collect());
@@ -201,7 +122,7 @@ fn word_phrases(word: &str) -> Vec<Vec<String>> {
         }
         run.clear();
     };
-    for term in terms(word) {
+    for term in classified_terms(word) {
         if run.last().is_some_and(|last| last.chinese != term.chinese) {
             flush(&mut run);
         }
@@ -211,8 +132,8 @@ fn word_phrases(word: &str) -> Vec<Vec<String>> {
     phrases
 }
 
-/// jieba's dictionary, loaded on first use: it takes tens of megabytes and
-/// a tenth of a second, which only servers searched in Chinese should pay.
+/// jieba's dictionary, loaded on first use: its memory and load time
+/// (BENCHMARKS.md) are only worth paying on servers searched in Chinese.
 fn segmenter() -> &'static jieba_rs::Jieba {
     static SEGMENTER: LazyLock<jieba_rs::Jieba> = LazyLock::new(jieba_rs::Jieba::new);
     &SEGMENTER
@@ -229,7 +150,7 @@ struct Term {
 /// The terms of `text`, in order: after compatibility normalisation (so
 /// fullwidth `ＲＬＨＦ` is `rlhf`), each Chinese character alone, and each
 /// run of other letters and digits as one lowercase word.
-fn terms(text: &str) -> impl Iterator<Item = Term> {
+fn classified_terms(text: &str) -> impl Iterator<Item = Term> {
     let mut normalised = text.nfkc().peekable();
     std::iter::from_fn(move || {
         loop {
@@ -257,6 +178,12 @@ fn terms(text: &str) -> impl Iterator<Item = Term> {
     })
 }
 
+/// Whether a one-character term is Japanese kana.
+fn is_kana(term: &str) -> bool {
+    term.chars()
+        .all(|character| matches!(character, '\u{3040}'..='\u{30FF}'))
+}
+
 /// Han characters and Japanese kana: scripts written without spaces.
 fn is_chinese(character: char) -> bool {
     matches!(character,
@@ -279,7 +206,7 @@ mod tests {
     }
 
     fn all_terms(text: &str) -> Vec<String> {
-        terms(text).map(|term| term.text).collect()
+        terms(text).collect()
     }
 
     #[test]
@@ -339,37 +266,19 @@ mod tests {
     }
 
     #[test]
-    fn a_filter_asks_for_the_facet_terms_its_questions_are_indexed_with() {
-        let question = crate::domain::bank_file::parse(
-            crate::domain::bank_file::BUNDLED_BANK,
-            std::time::SystemTime::UNIX_EPOCH,
-        )
-        .expect("bundled bank")
-        .remove(0);
-        let document = SearchDocument::of(&question);
-        let indexed: Vec<&str> = document.facets.split(' ').collect();
-        let filter = QuestionFilter::new(
-            "llm".into(),
-            vec!["bias".into()],
-            Some(question.difficulty),
-            Some(question.question_type),
-            "EN".into(),
-        )
-        .expect("valid filter");
+    fn kana_stays_one_phrase() {
+        assert_eq!(phrases("トークン"), [["ト", "ー", "ク", "ン"]]);
+    }
 
-        let wanted = facet_terms(&filter);
-
-        assert_eq!(wanted.len(), 5);
-        assert!(
-            wanted.iter().all(|term| indexed.contains(&term.as_str())),
-            "{wanted:?} in {indexed:?}"
-        );
-        assert!(facet_terms(&QuestionFilter::default()).is_empty());
-        assert!(
-            indexed
-                .iter()
-                .all(|term| term.chars().all(|c| c.is_ascii_alphanumeric()))
-        );
+    #[test]
+    fn searches_differ_by_phrases_not_spelling() {
+        let key = |text: &str, explanations| {
+            let query = SearchQuery::parse(text).expect("valid").expect("a query");
+            search_key(&QuestionFilter::default(), &query, explanations)
+        };
+        assert_eq!(key("reward  model", false), key(" reward model", false));
+        assert_ne!(key("reward model", false), key("\"reward model\"", false));
+        assert_ne!(key("reward model", false), key("reward model", true));
     }
 
     #[test]

@@ -21,14 +21,15 @@ use crate::domain::{
     counts::{CategoryCount, TagCount},
 };
 
-/// Distinct filters whose count is remembered before starting over: bounds
-/// memory against callers cycling through endless filter combinations.
-const TOTAL_SIZES_CAPACITY: usize = 4096;
+/// Distinct filters whose counts are remembered before starting over:
+/// bounds memory against callers cycling through endless filter
+/// combinations.
+const FILTERS_REMEMBERED: usize = 4096;
 /// Searches whose ranked matches are kept before starting over.
-const RANKED_SEARCHES_CAPACITY: usize = 64;
+const SEARCHES_REMEMBERED: usize = 64;
 /// How many of a search's best matches are kept: the first pages, which is
-/// where callers look. Kept ids take at most about
-/// `RANKED_SEARCHES_CAPACITY × RANKED_MATCHES_KEPT × 40` bytes (1.3 MiB).
+/// where callers look. With [`SEARCHES_REMEMBERED`], this bounds the ids
+/// kept (BENCHMARKS.md has their memory).
 pub(super) const RANKED_MATCHES_KEPT: usize = 500;
 
 /// The best matches of one search, best first, and how many match in all.
@@ -55,7 +56,7 @@ pub(super) struct Caches {
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     /// Moves whenever something is forgotten.
     epoch: u64,
@@ -63,33 +64,65 @@ struct State {
     /// writer's own changes, or the monitor's forgetting.
     bank_generation: Option<i64>,
     /// How many questions match each filter (its canonical bytes).
-    total_sizes: HashMap<Vec<u8>, u64>,
+    total_sizes: Remembered<u64>,
     /// The category counts of each filter.
-    category_counts: HashMap<Vec<u8>, Arc<[CategoryCount]>>,
+    category_counts: Remembered<Arc<[CategoryCount]>>,
     /// The tag counts of each filter.
-    tag_counts: HashMap<Vec<u8>, Arc<[TagCount]>>,
-    /// The best matches of each search.
-    ranked_matches: HashMap<Vec<u8>, Arc<RankedMatches>>,
+    tag_counts: Remembered<Arc<[TagCount]>>,
+    /// The best matches of each search (`domain::search::search_key`).
+    ranked_matches: Remembered<Arc<RankedMatches>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            epoch: 0,
+            bank_generation: None,
+            total_sizes: Remembered::new(FILTERS_REMEMBERED),
+            category_counts: Remembered::new(FILTERS_REMEMBERED),
+            tag_counts: Remembered::new(FILTERS_REMEMBERED),
+            ranked_matches: Remembered::new(SEARCHES_REMEMBERED),
+        }
+    }
 }
 
 impl State {
     /// Forgets every count: any change of a question may change them all.
     fn forget_counts(&mut self) {
         self.epoch += 1;
-        self.total_sizes.clear();
-        self.category_counts.clear();
-        self.tag_counts.clear();
-        self.ranked_matches.clear();
+        self.total_sizes.values.clear();
+        self.category_counts.values.clear();
+        self.tag_counts.values.clear();
+        self.ranked_matches.values.clear();
     }
 }
 
-/// Remembers `value` under `key` in `map`, starting over past `capacity`
-/// entries.
-fn remember<T>(map: &mut HashMap<Vec<u8>, T>, capacity: usize, key: Vec<u8>, value: T) {
-    if map.len() >= capacity {
-        map.clear();
+/// Values read from the database, by the bytes of what they were read for;
+/// at most `capacity`, then it starts over.
+#[derive(Debug)]
+struct Remembered<T> {
+    values: HashMap<Vec<u8>, T>,
+    capacity: usize,
+}
+
+impl<T: Clone> Remembered<T> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            values: HashMap::new(),
+            capacity,
+        }
     }
-    map.insert(key, value);
+
+    fn get(&self, key: &[u8]) -> Option<T> {
+        self.values.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: Vec<u8>, value: T) {
+        if self.values.len() >= self.capacity {
+            self.values.clear();
+        }
+        self.values.insert(key, value);
+    }
 }
 
 /// Where a read began, so what it read is cached only if still current.
@@ -114,95 +147,84 @@ impl Caches {
         Epoch(self.state().epoch)
     }
 
-    /// The count remembered for a filter.
-    pub(super) fn total_size(&self, filter_key: &[u8]) -> Option<u64> {
-        self.state().total_sizes.get(filter_key).copied()
-    }
-
-    /// Remembers a count read since `read_at`, unless something changed
-    /// since.
-    pub(super) fn remember_total_size(&self, read_at: Epoch, filter_key: Vec<u8>, total: u64) {
+    /// Keeps `value`, read since `read_at`, in the cache `pick` chooses,
+    /// unless something was forgotten since the read began.
+    fn remember<T: Clone>(
+        &self,
+        read_at: Epoch,
+        pick: impl FnOnce(&mut State) -> &mut Remembered<T>,
+        key: Vec<u8>,
+        value: T,
+    ) {
         let mut state = self.state();
         if state.epoch == read_at.0 {
-            remember(
-                &mut state.total_sizes,
-                TOTAL_SIZES_CAPACITY,
-                filter_key,
-                total,
-            );
+            pick(&mut state).insert(key, value);
         }
+    }
+
+    /// The count remembered for a filter.
+    pub(super) fn total_size(&self, filter_key: &[u8]) -> Option<u64> {
+        self.state().total_sizes.get(filter_key)
+    }
+
+    /// Remembers a count read since `read_at`.
+    pub(super) fn remember_total_size(&self, read_at: Epoch, filter_key: Vec<u8>, total: u64) {
+        self.remember(read_at, |state| &mut state.total_sizes, filter_key, total);
     }
 
     /// The category counts remembered for a filter.
     pub(super) fn category_counts(&self, filter_key: &[u8]) -> Option<Arc<[CategoryCount]>> {
-        self.state().category_counts.get(filter_key).cloned()
+        self.state().category_counts.get(filter_key)
     }
 
-    /// Remembers category counts read since `read_at`, unless something
-    /// changed since.
+    /// Remembers category counts read since `read_at`.
     pub(super) fn remember_category_counts(
         &self,
         read_at: Epoch,
         filter_key: Vec<u8>,
         counts: Arc<[CategoryCount]>,
     ) {
-        let mut state = self.state();
-        if state.epoch == read_at.0 {
-            remember(
-                &mut state.category_counts,
-                TOTAL_SIZES_CAPACITY,
-                filter_key,
-                counts,
-            );
-        }
+        self.remember(
+            read_at,
+            |state| &mut state.category_counts,
+            filter_key,
+            counts,
+        );
     }
 
     /// The tag counts remembered for a filter.
     pub(super) fn tag_counts(&self, filter_key: &[u8]) -> Option<Arc<[TagCount]>> {
-        self.state().tag_counts.get(filter_key).cloned()
+        self.state().tag_counts.get(filter_key)
     }
 
-    /// Remembers tag counts read since `read_at`, unless something changed
-    /// since.
+    /// Remembers tag counts read since `read_at`.
     pub(super) fn remember_tag_counts(
         &self,
         read_at: Epoch,
         filter_key: Vec<u8>,
         counts: Arc<[TagCount]>,
     ) {
-        let mut state = self.state();
-        if state.epoch == read_at.0 {
-            remember(
-                &mut state.tag_counts,
-                TOTAL_SIZES_CAPACITY,
-                filter_key,
-                counts,
-            );
-        }
+        self.remember(read_at, |state| &mut state.tag_counts, filter_key, counts);
     }
 
     /// The best matches remembered for a search.
     pub(super) fn ranked_matches(&self, search_key: &[u8]) -> Option<Arc<RankedMatches>> {
-        self.state().ranked_matches.get(search_key).cloned()
+        self.state().ranked_matches.get(search_key)
     }
 
-    /// Remembers a search's best matches read since `read_at`, unless
-    /// something changed since.
+    /// Remembers a search's best matches read since `read_at`.
     pub(super) fn remember_ranked_matches(
         &self,
         read_at: Epoch,
         search_key: Vec<u8>,
         ranked: Arc<RankedMatches>,
     ) {
-        let mut state = self.state();
-        if state.epoch == read_at.0 {
-            remember(
-                &mut state.ranked_matches,
-                RANKED_SEARCHES_CAPACITY,
-                search_key,
-                ranked,
-            );
-        }
+        self.remember(
+            read_at,
+            |state| &mut state.ranked_matches,
+            search_key,
+            ranked,
+        );
     }
 
     /// The card of this question: from memory, or from `read` (then kept if

@@ -25,6 +25,7 @@ mod card_cache;
 mod damage;
 mod monitor;
 mod schema;
+mod search_index;
 mod sqlite;
 mod writer;
 
@@ -44,7 +45,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::Question,
-    search::SearchQuery,
+    search::{SearchQuery, search_key},
     submission::{Attempt, GradedAnswer},
 };
 
@@ -253,6 +254,11 @@ pub enum Imported {
     /// It is deleted, and stays so.
     Skipped,
 }
+
+/// What an import did: each question's outcome with the question as it now
+/// is, in file order; or the question whose change was refused, and why
+/// (nothing is imported then).
+pub type ImportOutcomes = Result<Vec<(Imported, Question)>, (String, ChangeRefused)>;
 
 /// Whether a question id is taken, and by a live or a deleted question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -653,7 +659,11 @@ impl Store {
         &self,
         language: Option<String>,
     ) -> Result<Arc<[CategoryCount]>, StoreError> {
-        let key = counts_key(&[language.as_deref()]);
+        let key = QuestionFilter {
+            language: language.clone(),
+            ..QuestionFilter::default()
+        }
+        .canonical_bytes();
         if let Some(counts) = self.caches.category_counts(&key) {
             return Ok(counts);
         }
@@ -675,7 +685,12 @@ impl Store {
         category: Option<String>,
         language: Option<String>,
     ) -> Result<Arc<[TagCount]>, StoreError> {
-        let key = counts_key(&[category.as_deref(), language.as_deref()]);
+        let key = QuestionFilter {
+            category: category.clone(),
+            language: language.clone(),
+            ..QuestionFilter::default()
+        }
+        .canonical_bytes();
         if let Some(counts) = self.caches.tag_counts(&key) {
             return Ok(counts);
         }
@@ -735,15 +750,19 @@ impl Store {
     /// Imports `questions` in one transaction, all or nothing: each is
     /// created, updated to its next revision, left as it is, or (deleted)
     /// skipped. A dry run answers the same and writes nothing. Returns each
-    /// question's outcome, in order, with the question as it now is.
+    /// question's outcome, in order, with the question as it now is; or the
+    /// first question whose change was refused, and nothing changes. Unless
+    /// `replace_translations`, stored questions keep their translations.
     pub async fn import(
         &self,
         questions: Vec<Question>,
+        replace_translations: bool,
         dry_run: bool,
-    ) -> Result<Vec<(Imported, Question)>, StoreError> {
+    ) -> Result<ImportOutcomes, StoreError> {
         let (reply, outcome) = oneshot::channel();
         let job = writer::Job::Import {
             questions,
+            replace_translations,
             dry_run,
             now: SystemTime::now(),
             reply,
@@ -867,36 +886,6 @@ fn fill_cards(
         }
     }
     Ok(cards)
-}
-
-/// The key of a search's kept matches: what decides them (whether
-/// explanations match, the filter, the query's phrases), each part
-/// length-prefixed so no two searches share one.
-fn search_key(filter: &QuestionFilter, query: &SearchQuery, explanations: bool) -> Vec<u8> {
-    let mut key = vec![u8::from(explanations)];
-    let filter = filter.canonical_bytes();
-    key.extend_from_slice(&(filter.len() as u64).to_be_bytes());
-    key.extend_from_slice(&filter);
-    for phrase in query.phrases() {
-        key.extend_from_slice(&(phrase.len() as u64).to_be_bytes());
-        for term in phrase {
-            key.extend_from_slice(&(term.len() as u64).to_be_bytes());
-            key.extend_from_slice(term.as_bytes());
-        }
-    }
-    key
-}
-
-/// The key of a count's filter: each value length-prefixed, so no two
-/// filters share one; languages compare ignoring case.
-fn counts_key(values: &[Option<&str>]) -> Vec<u8> {
-    let mut key = Vec::new();
-    for value in values {
-        let value = value.unwrap_or("").to_ascii_lowercase();
-        key.extend_from_slice(&(value.len() as u64).to_be_bytes());
-        key.extend_from_slice(value.as_bytes());
-    }
-    key
 }
 
 /// The card of a question: from `cache`, or its stored card read by id.

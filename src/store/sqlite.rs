@@ -10,7 +10,9 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Changed, Imported, Page, QuestionChange, Recorded, SearchPage, StoreError, from_unix_micros,
+    Changed, ImportOutcomes, Imported, Page, QuestionChange, Recorded, SearchPage, StoreError,
+    from_unix_micros,
+    search_index::{SearchDocument, facet_terms},
     to_unix_micros,
 };
 use crate::domain::{
@@ -20,7 +22,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
-    search::{SearchDocument, SearchQuery, facet_terms},
+    search::SearchQuery,
     submission::{Attempt, GradedAnswer},
 };
 
@@ -252,6 +254,7 @@ pub(super) fn load_initial_bank(
     if !initial_bank_loaded(&transaction)? {
         for question in bank {
             insert_question(&transaction, question)?;
+            index_question(&transaction, question)?;
         }
         transaction.execute(
             "INSERT INTO server_state (name, value) VALUES (?1, x'01')",
@@ -372,7 +375,11 @@ fn render_cards(connection: &mut Connection, format: &CardFormat) -> Result<(), 
     let mut rendered = 0_usize;
     {
         let mut questions =
-            transaction.prepare(&format!("SELECT {QUESTION_COLUMNS} FROM questions q"))?;
+            // Deleted questions have no cards: a card is served without
+            // looking at the question again.
+            transaction.prepare(&format!(
+                "SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.delete_time IS NULL"
+            ))?;
         for question in questions.query_map([], question_from_row)? {
             write_card(&transaction, &Card::render(&question?, format))?;
             rendered += 1;
@@ -601,13 +608,16 @@ pub(super) fn change_question(
 
 /// Imports `questions` inside the writer's transaction: new ones are
 /// created, changed ones move to their next revision, the same ones stay,
-/// deleted ones stay deleted. Each outcome comes back in file order.
+/// deleted ones stay deleted. Each outcome comes back in file order. Unless
+/// `replace_translations`, a question keeps its stored translations, and
+/// the first whose new content they no longer fit refuses the import.
 pub(super) fn import_questions(
     connection: &Connection,
     questions: &[Question],
+    replace_translations: bool,
     card_format: Option<CardFormat>,
     now: std::time::SystemTime,
-) -> Result<Vec<(Imported, Question)>, StoreError> {
+) -> Result<ImportOutcomes, StoreError> {
     let mut outcomes = Vec::with_capacity(questions.len());
     for question in questions {
         let change = match stored_question(connection, &question.id)? {
@@ -616,29 +626,35 @@ pub(super) fn import_questions(
                 outcomes.push((Imported::Skipped, current));
                 continue;
             }
-            Stored::Live(_) => QuestionChange::Update {
-                id: question.id.clone(),
-                expected_revision: 0,
-                edit: QuestionEdit::replacing(question.clone()),
-                now,
-            },
+            Stored::Live(_) => {
+                let mut edit = QuestionEdit::replacing(question.clone());
+                if !replace_translations {
+                    edit.translations = None;
+                }
+                QuestionChange::Update {
+                    id: question.id.clone(),
+                    expected_revision: 0,
+                    edit,
+                    now,
+                }
+            }
         };
         let created = matches!(change, QuestionChange::Create(_));
         let outcome = match change_question(connection, change, card_format)? {
             Ok(Changed::Written(written)) if created => (Imported::Created, written),
             Ok(Changed::Written(written)) => (Imported::Updated, written),
             Ok(Changed::Unchanged(current)) => (Imported::Unchanged, current),
-            // The file was validated whole, and checked against what is
-            // stored just above: nothing else can refuse it.
-            Ok(Changed::Deleted) | Err(_) => {
+            Err(refused) => return Ok(Err((question.id.clone(), refused))),
+            // Neither a create nor an update answers that it deleted.
+            Ok(Changed::Deleted) => {
                 return Err(StoreError::Internal(
-                    format!("importing question {:?} was refused", question.id).into(),
+                    format!("importing question {:?} deleted it", question.id).into(),
                 ));
             }
         };
         outcomes.push(outcome);
     }
-    Ok(outcomes)
+    Ok(Ok(outcomes))
 }
 
 /// How often the bank's questions changed, by any process (migration 0006).
@@ -772,6 +788,9 @@ pub(super) fn index_pending(
                 Err(error) => return Err(error),
             }
         }
+        // Another server on this file may have ranked searches on the old
+        // rows: the move makes it forget them.
+        transaction.execute("UPDATE bank_generation SET generation = generation + 1", [])?;
         transaction.commit()?;
         Ok::<_, StoreError>(pending.len())
     })();
@@ -1174,7 +1193,8 @@ impl ListingQuery {
     fn available_in(&mut self, language: &str) {
         let parameter = self.bind(Value::Text(language.to_owned()));
         self.conditions.push(format!(
-            "(q.language = {parameter} OR (q.translations <> '[]' AND EXISTS \
+            "(q.language = {parameter} OR (q.translations <> '[]' \
+             AND json_valid(q.translations) AND EXISTS \
              (SELECT 1 FROM json_each(q.translations) j \
               WHERE j.value ->> 'language' = {parameter} COLLATE NOCASE)))"
         ));

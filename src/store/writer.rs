@@ -13,8 +13,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{
-    BoxError, Changed, Imported, QuestionChange, Recorded, StoreError, WriteHealth, caches::Caches,
-    monitor::DatabaseFile, sqlite,
+    BoxError, Changed, ImportOutcomes, Imported, QuestionChange, Recorded, StoreError, WriteHealth,
+    caches::Caches, monitor::DatabaseFile, sqlite,
 };
 use crate::{
     domain::{
@@ -48,6 +48,9 @@ pub(super) enum Job {
     /// Import questions, all or nothing (see [`sqlite::import_questions`]).
     Import {
         questions: Vec<Question>,
+        /// Whether the questions' translations replace the stored ones
+        /// (else the stored ones stay).
+        replace_translations: bool,
         dry_run: bool,
         now: SystemTime,
         reply: oneshot::Sender<ImportOutcome>,
@@ -55,8 +58,9 @@ pub(super) enum Job {
     },
 }
 
-/// What an import answers.
-pub(super) type ImportOutcome = Result<Vec<(Imported, Question)>, StoreError>;
+/// What an import answers: each question's outcome, or the first question
+/// whose change was refused (and nothing imported).
+pub(super) type ImportOutcome = Result<ImportOutcomes, StoreError>;
 
 impl Job {
     fn span(&self) -> &tracing::Span {
@@ -179,7 +183,7 @@ impl Writer {
                     let _ = reply.send(outcome);
                 }
                 (Job::Import { dry_run, reply, .. }, Done::Imported(outcome, generation)) => {
-                    if let (Ok(outcomes), false) = (&outcome, dry_run) {
+                    if let (Ok(Ok(outcomes)), false) = (&outcome, dry_run) {
                         let changed: Vec<String> = outcomes
                             .iter()
                             .filter(|(imported, _)| {
@@ -229,17 +233,29 @@ impl Writer {
                     let after = sqlite::bank_generation(&transaction)?;
                     Done::Changed(outcome, (before, after))
                 }
-                Job::Import { questions, now, .. } => {
+                Job::Import {
+                    questions,
+                    replace_translations,
+                    now,
+                    ..
+                } => {
                     let before = sqlite::bank_generation(&transaction)?;
-                    let outcome =
-                        sqlite::import_questions(&transaction, questions, self.card_format, *now);
+                    let outcome = sqlite::import_questions(
+                        &transaction,
+                        questions,
+                        *replace_translations,
+                        self.card_format,
+                        *now,
+                    );
                     let after = sqlite::bank_generation(&transaction)?;
                     Done::Imported(outcome, (before, after))
                 }
             };
             // A refused change, and any dry run, leave nothing behind.
-            let refused = matches!(done, Done::Changed(Ok(Err(_)), _))
-                || matches!(job, Job::Import { dry_run: true, .. });
+            let refused = matches!(
+                done,
+                Done::Changed(Ok(Err(_)), _) | Done::Imported(Ok(Err(_)), _)
+            ) || matches!(job, Job::Import { dry_run: true, .. });
             if let Some(error) = done.failed() {
                 tracing::error!(error = %error_chain(error), "a write failed");
             }

@@ -650,3 +650,22 @@ async fn a_change_made_in_the_sqlite_shell_is_seen_within_a_second() {
 
     stem_seen_within(&app, "Changed by hand?", Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_deleted_question_stays_deleted_when_its_cards_are_rendered_again() {
+    let app = spawn_app().await;
+    app.delete("llm-003", 0).await.expect("deleted");
+    // As a new release would: the stored cards no longer vouch.
+    rusqlite::Connection::open(&app.db_path)
+        .expect("open")
+        .execute(
+            "UPDATE server_state SET value = x'00' WHERE name = 'card_format'",
+            [],
+        )
+        .expect("age the cards");
+
+    let app = app.restart().await;
+
+    expect_code(app.get("llm-003").await, Code::NotFound);
+    assert_eq!(app.total_size().await, 9);
+}

@@ -247,3 +247,16 @@ async fn malformed_count_filters_are_invalid_arguments() {
     expect_invalid_field(categories, "language");
     expect_invalid_field(tags, "category");
 }
+
+#[tokio::test]
+async fn categories_differing_only_in_case_are_counted_apart() {
+    let app = spawn_app().await;
+
+    let lower = app.tags("llm", "").await;
+    let upper = app.tags("LLM", "").await;
+    let lower_again = app.tags("llm", "").await;
+
+    assert!(!lower.is_empty());
+    assert!(upper.is_empty(), "{upper:?}");
+    assert_eq!(lower_again, lower);
+}

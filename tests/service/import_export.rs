@@ -472,3 +472,39 @@ impl TestApp {
             .total_size
     }
 }
+
+#[tokio::test]
+async fn a_gift_import_over_translated_questions_keeps_their_translations() {
+    let app = spawn_app().await;
+    let (exported, _) = export(&app, pb::BankFormat::Gift).await;
+
+    import(&app, pb::BankFormat::Gift, &exported)
+        .await
+        .expect("imported");
+
+    for n in 1..=10 {
+        let id = format!("llm-{n:03}");
+        let question = app.get_full(&id).await.expect("full view");
+        assert_eq!(question.available_languages, ["zh-CN", "en"], "{id}");
+    }
+}
+
+#[tokio::test]
+async fn a_gift_import_whose_choices_no_longer_fit_the_translations_imports_nothing() {
+    let app = spawn_app().await;
+    let before = app.get_full("llm-001").await.expect("full view");
+    // llm-001 with a fifth choice, which its English translation lacks.
+    let gift = "::llm-001::哪种技术有助于减轻基于提示的学习中的偏见?{\n\
+                ~微调 Fine-tuning\n~数据增强 Data augmentation\n=提示校准 Prompt calibration\n\
+                ~梯度裁剪 Gradient clipping\n~以上都不是\n}\n";
+
+    let status = import(&app, pb::BankFormat::Gift, gift)
+        .await
+        .expect_err("refused");
+
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let violations = violations(&status);
+    assert!(violations[0].starts_with("line 1:"), "{violations:?}");
+    assert!(violations[0].contains("translations"), "{violations:?}");
+    assert_eq!(app.get_full("llm-001").await.expect("unchanged"), before);
+}

@@ -428,3 +428,21 @@ async fn paging_a_search_past_its_kept_best_matches_continues_in_order() {
     assert_eq!(in_llm.total_size, 400);
     assert!(in_llm.questions.iter().all(|q| q.category == "llm"));
 }
+
+#[tokio::test]
+async fn a_phrase_never_spans_two_texts_of_a_question() {
+    let app = spawn_app().await;
+    let mut question = new_question();
+    question.stem = "这是哪一种偏?".into();
+    question.choices[0].text = "见解".into();
+    question.choices[1].text = "reward".into();
+    question.answer = Some(pb::AnswerKey {
+        correct_choice_keys: vec!["A".into()],
+        explanation: "hacking 解释".into(),
+    });
+    app.create("q-apart", question).await.expect("created");
+
+    assert!(!app.found("偏见").await.contains(&"q-apart".to_owned()));
+    assert!(app.found("\"layernorm reward\"").await.is_empty());
+    assert_eq!(app.found("见解").await, ["q-apart"]);
+}

@@ -31,6 +31,13 @@ fn translation(language: &str) -> pb::QuestionTranslation {
     }
 }
 
+/// `translation` as the server sends it back: choices in the question's
+/// order.
+fn as_served(mut translation: pb::QuestionTranslation) -> pb::QuestionTranslation {
+    translation.choices.reverse();
+    translation
+}
+
 /// An English question translated into `zh-Hans`, `zh` and `fr-CA`.
 async fn translated_question(app: &TestApp) -> pb::Question {
     let question = pb::Question {
@@ -118,8 +125,40 @@ async fn translations_are_sent_only_in_the_full_view() {
     assert!(basic.translations.is_empty());
     assert_eq!(basic.available_languages.len(), 4);
     assert_eq!(full.translations.len(), 3);
-    assert_eq!(full.translations[0], translation("zh-Hans"));
+    assert_eq!(full.translations[0], as_served(translation("zh-Hans")));
     assert!(listed.questions.iter().all(|q| q.translations.is_empty()));
+}
+
+#[tokio::test]
+async fn a_full_view_served_in_a_translation_still_holds_the_original() {
+    let app = spawn_app().await;
+    translated_question(&app).await;
+
+    let full = app
+        .client
+        .clone()
+        .get_question(authorised(pb::GetQuestionRequest {
+            id: "q-translated".into(),
+            view: pb::QuestionView::Full.into(),
+            preferred_languages: vec!["zh".into()],
+            ..Default::default()
+        }))
+        .await
+        .expect("full view")
+        .into_inner();
+
+    let others: Vec<&str> = full
+        .translations
+        .iter()
+        .map(|translation| translation.language.as_str())
+        .collect();
+    assert_eq!(full.language, "zh");
+    assert_eq!(
+        full.answer.map(|a| a.explanation),
+        Some("[zh] explained".into())
+    );
+    assert_eq!(others, ["zh-Hans", "en", "fr-CA"]);
+    assert_eq!(full.translations[1].stem, new_question().stem);
 }
 
 #[tokio::test]
@@ -201,7 +240,7 @@ async fn a_translation_change_is_a_new_revision_served_at_once() {
         .into_inner();
 
     assert_eq!(updated.revision, created.revision + 1);
-    assert_eq!(updated.translations, [changed]);
+    assert_eq!(updated.translations, [as_served(changed)]);
     assert_eq!(served.stem, "哪一层对激活做归一化?");
     assert_eq!(served.available_languages, ["en", "zh"]);
     assert_eq!(before.translations.len(), 3);

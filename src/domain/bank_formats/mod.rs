@@ -23,6 +23,13 @@ pub enum BankFormat {
 }
 
 impl BankFormat {
+    /// Whether the format holds translations. Importing one that does not
+    /// leaves a question's translations as they are, rather than deleting
+    /// them.
+    pub fn carries_translations(self) -> bool {
+        matches!(self, Self::Toml | Self::Json)
+    }
+
     /// The format a file's extension names (`.toml`, `.json`, `.gift`,
     /// `.aiken`), if any.
     pub fn from_extension(extension: &str) -> Option<Self> {
