@@ -175,6 +175,55 @@ impl QuestionBank for Responses {
     ) -> Result<Response<pb::ListTagsResponse>, Status> {
         Err(Status::unimplemented("not measured"))
     }
+
+    async fn batch_get_questions(
+        &self,
+        _request: Request<pb::BatchGetQuestionsRequest>,
+    ) -> Result<Response<pb::BatchGetQuestionsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn draw_questions(
+        &self,
+        _request: Request<pb::DrawQuestionsRequest>,
+    ) -> Result<Response<pb::DrawQuestionsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn get_question_stats(
+        &self,
+        _request: Request<pb::GetQuestionStatsRequest>,
+    ) -> Result<Response<pb::QuestionStats>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn get_respondent_stats(
+        &self,
+        _request: Request<pb::GetRespondentStatsRequest>,
+    ) -> Result<Response<pb::RespondentStats>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn report_question(
+        &self,
+        _request: Request<pb::ReportQuestionRequest>,
+    ) -> Result<Response<pb::QuestionReport>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn list_question_reports(
+        &self,
+        _request: Request<pb::ListQuestionReportsRequest>,
+    ) -> Result<Response<pb::ListQuestionReportsResponse>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
+
+    async fn resolve_question_report(
+        &self,
+        _request: Request<pb::ResolveQuestionReportRequest>,
+    ) -> Result<Response<pb::QuestionReport>, Status> {
+        Err(Status::unimplemented("not measured"))
+    }
 }
 
 /// Serves the responses saved in `args.responses` until standard input closes.

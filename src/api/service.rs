@@ -245,6 +245,55 @@ impl QuestionBank for QuestionBankService {
         let tags = self.bank.tag_counts(category, language).await?;
         Ok(Response::new(tags_to_proto(&tags)))
     }
+
+    async fn batch_get_questions(
+        &self,
+        _request: Request<pb::BatchGetQuestionsRequest>,
+    ) -> Result<Response<pb::BatchGetQuestionsResponse>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn draw_questions(
+        &self,
+        _request: Request<pb::DrawQuestionsRequest>,
+    ) -> Result<Response<pb::DrawQuestionsResponse>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn get_question_stats(
+        &self,
+        _request: Request<pb::GetQuestionStatsRequest>,
+    ) -> Result<Response<pb::QuestionStats>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn get_respondent_stats(
+        &self,
+        _request: Request<pb::GetRespondentStatsRequest>,
+    ) -> Result<Response<pb::RespondentStats>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn report_question(
+        &self,
+        _request: Request<pb::ReportQuestionRequest>,
+    ) -> Result<Response<pb::QuestionReport>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn list_question_reports(
+        &self,
+        _request: Request<pb::ListQuestionReportsRequest>,
+    ) -> Result<Response<pb::ListQuestionReportsResponse>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
+
+    async fn resolve_question_report(
+        &self,
+        _request: Request<pb::ResolveQuestionReportRequest>,
+    ) -> Result<Response<pb::QuestionReport>, Status> {
+        Err(Status::unimplemented("not yet served"))
+    }
 }
 
 impl QuestionBankService {
