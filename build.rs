@@ -60,6 +60,14 @@ fn question_bank_server(
                 "crate::api::wire::EncodedQuestion".to_owned(),
                 "crate::api::wire::PreEncodedCodec",
             ),
+            "BatchGetQuestions" => (
+                "crate::api::wire::BatchGetQuestionsReply".to_owned(),
+                PROST_CODEC,
+            ),
+            "DrawQuestions" => (
+                "crate::api::wire::DrawQuestionsReply".to_owned(),
+                PROST_CODEC,
+            ),
             _ => (rust_type(method.output_type())?, PROST_CODEC),
         };
         let mut builder = tonic_build::manual::Method::builder()

@@ -4,19 +4,21 @@
 //! and the domain: the domain knows nothing of storage, storage nothing of
 //! the use cases.
 
-use std::{sync::Arc, time::SystemTime};
+use std::{collections::HashSet, sync::Arc, time::SystemTime};
 
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
     bank_formats::{BankFormat, Exported, ImportDefaults, LineError},
     card::Card,
     counts::{CategoryCount, TagCount},
+    draw::{DrawQuery, Drawn, draw},
     grading::{grade, resolve_choice_keys},
     language::PreferredLanguages,
     listing::QuestionFilter,
     page_token::{PageTokenCodec, PageTokenError},
     question::Question,
     search::{SearchQuery, search_key},
+    statistics::{QuestionStats, RespondentStats},
     submission::{Attempt, GradedAnswer, Submission},
     validation::FieldError,
 };
@@ -111,6 +113,103 @@ impl Bank {
         self.store
             .card(id)
             .map_err(|error| naming_damage(id, error))
+    }
+
+    /// The cards of these questions, in order (a repeated id repeated), or
+    /// `NotFound` naming the first that does not exist or is deleted.
+    pub fn question_cards(&self, ids: &[String]) -> Result<Vec<Card>, Error> {
+        ids.iter()
+            .map(|id| {
+                self.question_card(id)?
+                    .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))
+            })
+            .collect()
+    }
+
+    /// These questions, in order, or `NotFound` naming the first that does
+    /// not exist or is deleted.
+    pub fn questions(&self, ids: &[String]) -> Result<Vec<Question>, Error> {
+        ids.iter().map(|id| self.question(id)).collect()
+    }
+
+    /// The cards of those of these questions that exist, in order: for a
+    /// draw, whose pool may lose a question to a deletion meanwhile.
+    pub fn existing_cards(&self, ids: &[String]) -> Result<Vec<Card>, Error> {
+        let mut cards = Vec::with_capacity(ids.len());
+        for id in ids {
+            cards.extend(self.question_card(id)?);
+        }
+        Ok(cards)
+    }
+
+    /// Those of these questions that exist, in order (see
+    /// [`Bank::existing_cards`]).
+    pub fn existing_questions(&self, ids: &[String]) -> Result<Vec<Question>, Error> {
+        let mut questions = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.question(id) {
+                Ok(question) => questions.push(question),
+                Err(Error::NotFound(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(questions)
+    }
+
+    /// Draws questions at random from those the query's filter matches,
+    /// leaving out what its respondent answered (their attempts recorded
+    /// here so far included).
+    pub async fn draw(&self, query: DrawQuery) -> Result<Drawn, Error> {
+        let pool = self.store.matching_ids(query.filter).await?;
+        let excluded: HashSet<String> = match query.excluding_answers_of {
+            Some(respondent_id) => self
+                .store
+                .answered_questions(respondent_id)
+                .await?
+                .into_iter()
+                .collect(),
+            None => HashSet::new(),
+        };
+        Ok(draw(&pool, &excluded, query.count, query.seed.as_deref()))
+    }
+
+    /// How a question's attempts went at `revision` (0: all revisions),
+    /// deleted questions included; `NotFound` for an id that never existed
+    /// or a revision it never had.
+    pub async fn question_stats(&self, id: String, revision: i64) -> Result<QuestionStats, Error> {
+        let question = self
+            .store
+            .question_any_state(&id)
+            .map_err(|error| naming_damage(&id, error))?
+            .ok_or_else(|| Error::NotFound(format!("question {id:?} does not exist")))?;
+        if revision > question.revision {
+            return Err(Error::NotFound(format!(
+                "question {id:?} has no revision {revision}"
+            )));
+        }
+        let statistics = self.store.question_statistics(id.clone(), revision).await?;
+        let keys: Vec<String> = question
+            .choices
+            .into_iter()
+            .map(|choice| choice.key)
+            .collect();
+        Ok(QuestionStats::new(
+            id,
+            revision,
+            statistics.totals,
+            &keys,
+            &statistics.choices,
+            &statistics.discrimination_pairs,
+        ))
+    }
+
+    /// How a respondent is doing; zeros for one with no attempts.
+    pub async fn respondent_stats(&self, respondent_id: String) -> Result<RespondentStats, Error> {
+        let firsts = self
+            .store
+            .respondent_first_attempts(respondent_id.clone())
+            .await?;
+        Ok(RespondentStats::new(respondent_id, &firsts))
     }
 
     /// One page of the questions matching the query's filter (and search).

@@ -19,13 +19,17 @@ use crate::{
         bank_formats::{BankFormat, Exported, ImportDefaults},
         card::{Card, CardFormat},
         counts::{CategoryCount, TagCount},
+        draw::{DrawQuery, Drawn, draw_count},
         language::PreferredLanguages,
         limits,
         listing::{QuestionFilter, page_size},
         question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
         search::SearchQuery,
+        statistics::{GroupStats, QuestionStats, RespondentStats},
         submission::Submission,
-        validation::{FieldError, check_identifier, check_length, check_question_id},
+        validation::{
+            FieldError, check_identifier, check_length, check_optional_token, check_question_id,
+        },
     },
     error::Error,
     pb,
@@ -632,6 +636,252 @@ impl TryFrom<pb::SubmitAnswerRequest> for SubmitAnswer {
             languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
         })
     }
+}
+
+/// A BatchGetQuestions request, validated.
+#[derive(Debug)]
+pub struct BatchGet {
+    /// 1 to 100 ids, in the order to answer them.
+    pub ids: Vec<String>,
+    /// The view asked for.
+    pub view: View,
+    /// The languages to serve them in.
+    pub languages: PreferredLanguages,
+}
+
+impl TryFrom<pb::BatchGetQuestionsRequest> for BatchGet {
+    type Error = Error;
+
+    fn try_from(request: pb::BatchGetQuestionsRequest) -> Result<Self, Error> {
+        let pb::BatchGetQuestionsRequest {
+            ids,
+            view,
+            preferred_languages,
+        } = request;
+        if ids.is_empty() || ids.len() > limits::BATCH_IDS_MAX {
+            return Err(FieldError::new(
+                "ids",
+                format!("must name 1 to {} questions", limits::BATCH_IDS_MAX),
+            )
+            .into());
+        }
+        for (index, id) in ids.iter().enumerate() {
+            check_question_id(&format!("ids[{index}]"), id)?;
+        }
+        Ok(Self {
+            ids,
+            view: view_from_proto(view)?,
+            languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
+        })
+    }
+}
+
+/// A DrawQuestions request, validated.
+#[derive(Debug)]
+pub struct Draw {
+    /// The draw.
+    pub query: DrawQuery,
+    /// The view asked for.
+    pub view: View,
+    /// The languages to serve the questions in.
+    pub languages: PreferredLanguages,
+}
+
+impl TryFrom<pb::DrawQuestionsRequest> for Draw {
+    type Error = Error;
+
+    fn try_from(request: pb::DrawQuestionsRequest) -> Result<Self, Error> {
+        let pb::DrawQuestionsRequest {
+            count,
+            category,
+            tags,
+            difficulty,
+            r#type,
+            language,
+            seed,
+            respondent_id,
+            exclude_answered,
+            view,
+            preferred_languages,
+        } = request;
+        let count = draw_count(count)?;
+        let filter = QuestionFilter::new(
+            category,
+            tags,
+            difficulty_from_proto(difficulty)?,
+            question_type_from_proto(r#type)?,
+            language,
+        )?;
+        let seed = check_optional_token("seed", seed, limits::SEED_MAX_CHARS)?;
+        let respondent_id = check_optional_token(
+            "respondent_id",
+            respondent_id,
+            limits::RESPONDENT_ID_MAX_CHARS,
+        )?;
+        let excluding_answers_of = match (exclude_answered, respondent_id) {
+            (false, _) => None,
+            (true, Some(respondent_id)) => Some(respondent_id),
+            (true, None) => {
+                return Err(
+                    FieldError::new("respondent_id", "is required with exclude_answered").into(),
+                );
+            }
+        };
+        Ok(Self {
+            query: DrawQuery {
+                filter,
+                count,
+                seed,
+                excluding_answers_of,
+            },
+            view: view_from_proto(view)?,
+            languages: PreferredLanguages::new("preferred_languages", preferred_languages)?,
+        })
+    }
+}
+
+/// Encoded questions, each in `view` and the caller's language.
+pub fn encoded_questions(
+    questions: Vec<Question>,
+    view: View,
+    languages: &PreferredLanguages,
+) -> Vec<Bytes> {
+    questions
+        .into_iter()
+        .map(|question| {
+            question_to_proto(question, view, languages)
+                .encode_to_vec()
+                .into()
+        })
+        .collect()
+}
+
+/// Cards, encoded, in the caller's language.
+pub fn encoded_cards(cards: &[Card], languages: &PreferredLanguages) -> Vec<Bytes> {
+    cards
+        .iter()
+        .map(|card| card.rendered_for(languages))
+        .collect()
+}
+
+/// A batch of cards on the wire.
+pub fn batch_of_cards(
+    cards: &[Card],
+    languages: &PreferredLanguages,
+) -> wire::BatchGetQuestionsReply {
+    wire::BatchGetQuestionsReply {
+        questions: encoded_cards(cards, languages),
+    }
+}
+
+/// A batch of questions on the wire, each in `view`.
+pub fn batch_of_questions(
+    questions: Vec<Question>,
+    view: View,
+    languages: &PreferredLanguages,
+) -> wire::BatchGetQuestionsReply {
+    wire::BatchGetQuestionsReply {
+        questions: encoded_questions(questions, view, languages),
+    }
+}
+
+/// A draw on the wire, its questions already encoded.
+pub fn drawn_to_wire(encoded: Vec<Bytes>, drawn: &Drawn) -> wire::DrawQuestionsReply {
+    wire::DrawQuestionsReply {
+        questions: encoded,
+        exhausted: drawn.exhausted,
+        available: i32::try_from(drawn.available).unwrap_or(i32::MAX),
+    }
+}
+
+/// A GetQuestionStats request, validated: the question and revision.
+pub fn stats_request(request: pb::GetQuestionStatsRequest) -> Result<(String, i64), Error> {
+    let pb::GetQuestionStatsRequest { id, revision } = request;
+    check_question_id("id", &id)?;
+    if revision < 0 {
+        return Err(FieldError::new("revision", "must not be negative").into());
+    }
+    Ok((id, revision))
+}
+
+impl From<QuestionStats> for pb::QuestionStats {
+    fn from(stats: QuestionStats) -> Self {
+        let QuestionStats {
+            question_id,
+            revision,
+            totals,
+            facility,
+            mean_score,
+            choices,
+            discrimination,
+        } = stats;
+        Self {
+            id: question_id,
+            revision,
+            attempts: count_to_i64(totals.attempts),
+            respondents: count_to_i64(totals.respondents),
+            first_attempts: count_to_i64(totals.first_attempts),
+            facility,
+            mean_score,
+            choices: choices
+                .into_iter()
+                .map(|choice| pb::ChoiceStats {
+                    key: choice.key,
+                    chosen: count_to_i64(choice.chosen),
+                    chosen_share: choice.chosen_share,
+                })
+                .collect(),
+            discrimination,
+        }
+    }
+}
+
+/// A GetRespondentStats request, validated: the respondent.
+pub fn respondent_stats_request(request: pb::GetRespondentStatsRequest) -> Result<String, Error> {
+    let pb::GetRespondentStatsRequest { respondent_id } = request;
+    check_optional_token(
+        "respondent_id",
+        respondent_id,
+        limits::RESPONDENT_ID_MAX_CHARS,
+    )?
+    .ok_or_else(|| FieldError::new("respondent_id", "is required").into())
+}
+
+impl From<RespondentStats> for pb::RespondentStats {
+    fn from(stats: RespondentStats) -> Self {
+        let RespondentStats {
+            respondent_id,
+            overall,
+            attempts,
+            by_category,
+            by_tag,
+        } = stats;
+        let groups = |groups: Vec<GroupStats>| -> Vec<pb::GroupStats> {
+            groups
+                .into_iter()
+                .map(|group| pb::GroupStats {
+                    name: group.name,
+                    questions_answered: count_to_i64(group.questions_answered),
+                    correct_share: group.correct_share,
+                    mean_score: group.mean_score,
+                })
+                .collect()
+        };
+        Self {
+            respondent_id,
+            questions_answered: count_to_i64(overall.questions_answered),
+            attempts: count_to_i64(attempts),
+            correct_share: overall.correct_share,
+            mean_score: overall.mean_score,
+            by_category: groups(by_category),
+            by_tag: groups(by_tag),
+        }
+    }
+}
+
+/// Counts fit `int64` on any bank.
+fn count_to_i64(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// A ListCategories request, validated: the language filter.

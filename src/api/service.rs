@@ -6,11 +6,12 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{
     auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
-        CreateQuestion, DeleteQuestion, ExportQuestions, GetQuestion, ImportHeader, ListCategories,
-        ListQuestions, ListRevisions, ListTags, SubmitAnswer, UpdateQuestion, View,
-        card_page_to_wire, card_to_wire, categories_to_proto, export_to_proto, import_header,
-        list_page_to_wire, question_to_proto, question_to_wire, revisions_to_proto, tags_to_proto,
-        undelete_id,
+        BatchGet, CreateQuestion, DeleteQuestion, Draw, ExportQuestions, GetQuestion, ImportHeader,
+        ListCategories, ListQuestions, ListRevisions, ListTags, SubmitAnswer, UpdateQuestion, View,
+        batch_of_cards, batch_of_questions, card_page_to_wire, card_to_wire, categories_to_proto,
+        drawn_to_wire, encoded_cards, encoded_questions, export_to_proto, import_header,
+        list_page_to_wire, question_to_proto, question_to_wire, respondent_stats_request,
+        revisions_to_proto, stats_request, tags_to_proto, undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
@@ -248,30 +249,60 @@ impl QuestionBank for QuestionBankService {
 
     async fn batch_get_questions(
         &self,
-        _request: Request<pb::BatchGetQuestionsRequest>,
-    ) -> Result<Response<pb::BatchGetQuestionsResponse>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        request: Request<pb::BatchGetQuestionsRequest>,
+    ) -> Result<Response<wire::BatchGetQuestionsReply>, Status> {
+        let (metadata, _, message) = request.into_parts();
+        let BatchGet {
+            ids,
+            view,
+            languages,
+        } = message.try_into()?;
+        authorize_view(self.admin_token.as_ref(), &metadata, view)?;
+        let reply = if view == View::Basic && self.bank.has_cards() {
+            batch_of_cards(&self.bank.question_cards(&ids)?, &languages)
+        } else {
+            batch_of_questions(self.bank.questions(&ids)?, view, &languages)
+        };
+        Ok(Response::new(reply))
     }
 
     async fn draw_questions(
         &self,
-        _request: Request<pb::DrawQuestionsRequest>,
-    ) -> Result<Response<pb::DrawQuestionsResponse>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        request: Request<pb::DrawQuestionsRequest>,
+    ) -> Result<Response<wire::DrawQuestionsReply>, Status> {
+        let (metadata, _, message) = request.into_parts();
+        let Draw {
+            query,
+            view,
+            languages,
+        } = message.try_into()?;
+        authorize_view(self.admin_token.as_ref(), &metadata, view)?;
+        let drawn = self.bank.draw(query).await?;
+        let encoded = if view == View::Basic && self.bank.has_cards() {
+            encoded_cards(&self.bank.existing_cards(&drawn.question_ids)?, &languages)
+        } else {
+            let questions = self.bank.existing_questions(&drawn.question_ids)?;
+            encoded_questions(questions, view, &languages)
+        };
+        Ok(Response::new(drawn_to_wire(encoded, &drawn)))
     }
 
     async fn get_question_stats(
         &self,
-        _request: Request<pb::GetQuestionStatsRequest>,
+        request: Request<pb::GetQuestionStatsRequest>,
     ) -> Result<Response<pb::QuestionStats>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let (id, revision) = stats_request(self.authoring(request)?)?;
+        let stats = self.bank.question_stats(id, revision).await?;
+        Ok(Response::new(stats.into()))
     }
 
     async fn get_respondent_stats(
         &self,
-        _request: Request<pb::GetRespondentStatsRequest>,
+        request: Request<pb::GetRespondentStatsRequest>,
     ) -> Result<Response<pb::RespondentStats>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let respondent_id = respondent_stats_request(request.into_inner())?;
+        let stats = self.bank.respondent_stats(respondent_id).await?;
+        Ok(Response::new(stats.into()))
     }
 
     async fn report_question(

@@ -33,6 +33,28 @@ pub struct ListQuestionsReply {
     pub total_size: i32,
 }
 
+/// `qbank.v1.BatchGetQuestionsResponse`, with each question already encoded.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct BatchGetQuestionsReply {
+    /// Each an encoded `qbank.v1.Question`, in the request's order.
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    pub questions: Vec<Bytes>,
+}
+
+/// `qbank.v1.DrawQuestionsResponse`, with each question already encoded.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DrawQuestionsReply {
+    /// Each an encoded `qbank.v1.Question`, in the order drawn.
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    pub questions: Vec<Bytes>,
+    /// As in `DrawQuestionsResponse`.
+    #[prost(bool, tag = "2")]
+    pub exhausted: bool,
+    /// As in `DrawQuestionsResponse`.
+    #[prost(int32, tag = "3")]
+    pub available: i32,
+}
+
 /// `google.protobuf.Empty`, which prost maps to `()`: a path for the
 /// generated server to name.
 pub type Empty = ();
@@ -128,5 +150,40 @@ mod tests {
         };
 
         assert_eq!(reply.encode_to_vec(), response.encode_to_vec());
+    }
+
+    #[test]
+    fn batch_and_draw_replies_encode_exactly_as_the_contract_s_responses() {
+        let question = pb::Question {
+            id: "q-1".into(),
+            stem: "什么是 RLHF？".into(),
+            ..Default::default()
+        };
+        let encoded = Bytes::from(question.encode_to_vec());
+        let batch = pb::BatchGetQuestionsResponse {
+            questions: vec![question.clone(), question.clone()],
+        };
+        let draw = pb::DrawQuestionsResponse {
+            questions: vec![question],
+            exhausted: true,
+            available: 1,
+        };
+
+        assert_eq!(
+            BatchGetQuestionsReply {
+                questions: vec![encoded.clone(), encoded.clone()]
+            }
+            .encode_to_vec(),
+            batch.encode_to_vec()
+        );
+        assert_eq!(
+            DrawQuestionsReply {
+                questions: vec![encoded],
+                exhausted: true,
+                available: 1
+            }
+            .encode_to_vec(),
+            draw.encode_to_vec()
+        );
     }
 }

@@ -33,5 +33,9 @@ pub const CHOICE_TEXT_MAX_CHARS: usize = 1_000;
 pub const EXPLANATION_MAX_CHARS: usize = 10_000;
 /// `respondent_id` of a submission.
 pub const RESPONDENT_ID_MAX_CHARS: usize = 128;
+/// A draw's `seed`.
+pub const SEED_MAX_CHARS: usize = 128;
+/// Ids in one BatchGetQuestions call.
+pub const BATCH_IDS_MAX: usize = 100;
 /// `request_id` of a submission: room for a UUID or a ULID with a prefix.
 pub const REQUEST_ID_MAX_CHARS: usize = 128;

@@ -25,6 +25,8 @@ use crate::domain::{
 /// bounds memory against callers cycling through endless filter
 /// combinations.
 const FILTERS_REMEMBERED: usize = 4096;
+/// Filters whose matching ids (a draw's pool) are kept before starting over.
+const DRAW_POOLS_REMEMBERED: usize = 64;
 /// Searches whose ranked matches are kept before starting over.
 const SEARCHES_REMEMBERED: usize = 64;
 /// How many of a search's best matches are kept: the first pages, which is
@@ -71,6 +73,8 @@ struct State {
     tag_counts: Remembered<Arc<[TagCount]>>,
     /// The best matches of each search (`domain::search::search_key`).
     ranked_matches: Remembered<Arc<RankedMatches>>,
+    /// Every matching id of each filter a draw asked for.
+    matching_ids: Remembered<Arc<[String]>>,
 }
 
 impl Default for State {
@@ -82,6 +86,7 @@ impl Default for State {
             category_counts: Remembered::new(FILTERS_REMEMBERED),
             tag_counts: Remembered::new(FILTERS_REMEMBERED),
             ranked_matches: Remembered::new(SEARCHES_REMEMBERED),
+            matching_ids: Remembered::new(DRAW_POOLS_REMEMBERED),
         }
     }
 }
@@ -94,6 +99,7 @@ impl State {
         self.category_counts.values.clear();
         self.tag_counts.values.clear();
         self.ranked_matches.values.clear();
+        self.matching_ids.values.clear();
     }
 }
 
@@ -225,6 +231,21 @@ impl Caches {
             search_key,
             ranked,
         );
+    }
+
+    /// The matching ids remembered for a filter.
+    pub(super) fn matching_ids(&self, filter_key: &[u8]) -> Option<Arc<[String]>> {
+        self.state().matching_ids.get(filter_key)
+    }
+
+    /// Remembers a filter's matching ids read since `read_at`.
+    pub(super) fn remember_matching_ids(
+        &self,
+        read_at: Epoch,
+        filter_key: Vec<u8>,
+        ids: Arc<[String]>,
+    ) {
+        self.remember(read_at, |state| &mut state.matching_ids, filter_key, ids);
     }
 
     /// The card of this question: from memory, or from `read` (then kept if

@@ -46,6 +46,7 @@ use crate::domain::{
     page_token::SIGNING_KEY_LEN,
     question::Question,
     search::{SearchQuery, search_key},
+    statistics::{AttemptTotals, RespondentFirst},
     submission::{Attempt, GradedAnswer},
 };
 
@@ -164,6 +165,18 @@ pub struct Page<T> {
     pub next_after: Option<String>,
     /// Matches in all pages.
     pub total_size: u64,
+}
+
+/// What a question's statistics are computed from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QuestionStatistics {
+    /// The attempt totals.
+    pub totals: AttemptTotals,
+    /// How often each key was chosen, in no order.
+    pub choices: Vec<(String, u64)>,
+    /// (first score here, mean first score on other questions), per
+    /// respondent who has both.
+    pub discrimination_pairs: Vec<(f64, f64)>,
 }
 
 /// One page of a search, best match first.
@@ -309,6 +322,7 @@ pub struct Store {
     /// [`Store::has_cards`]).
     card_format: Option<CardFormat>,
     caches: std::sync::Arc<caches::Caches>,
+    derivation: std::sync::Arc<writer::Derivation>,
     damage: std::sync::Arc<damage::DamageReports>,
     /// Runs while any handle lives.
     _monitor: std::sync::Arc<monitor::Monitor>,
@@ -351,6 +365,7 @@ impl Store {
             caches.clone(),
             health_sender.clone(),
         )?;
+        let derivation = std::sync::Arc::new(writer::Derivation::default());
         writer::spawn(writer::Writer {
             connection,
             file,
@@ -358,6 +373,8 @@ impl Store {
             caches: caches.clone(),
             jobs: receiver,
             health: health_sender,
+            derivation: derivation.clone(),
+            waiting_for_derivation: Vec::new(),
         })?;
         Ok(Self {
             readers,
@@ -367,6 +384,7 @@ impl Store {
             scan_turns: std::sync::Arc::new(tokio::sync::Semaphore::new(sqlite::SCANS_IN_FLIGHT)),
             card_format,
             caches,
+            derivation,
             damage: std::sync::Arc::default(),
             _monitor: std::sync::Arc::new(monitor),
         })
@@ -803,6 +821,14 @@ impl Store {
         sqlite::revision(reader, id, revision)
     }
 
+    /// The question with this id as it is now, live or deleted.
+    pub fn question_any_state(&self, id: &str) -> Result<Option<Question>, StoreError> {
+        Ok(match sqlite::stored_question(&*self.readers.get()?, id)? {
+            sqlite::Stored::Absent => None,
+            sqlite::Stored::Live(question) | sqlite::Stored::Deleted(question) => Some(question),
+        })
+    }
+
     /// A revision of a question, live or deleted: what an attempt was graded
     /// against.
     pub fn any_revision(&self, id: &str, revision: i64) -> Result<Option<Question>, StoreError> {
@@ -846,6 +872,86 @@ impl Store {
     /// later, statistics.
     pub fn attempts_for_question(&self, question_id: &str) -> Result<Vec<Attempt>, StoreError> {
         sqlite::attempts_for_question(&mut *self.readers.get()?, question_id)
+    }
+
+    /// Waits until every attempt this process recorded is in the derived
+    /// statistics (migration 0008): at once when it already is.
+    async fn derived(&self) -> Result<(), StoreError> {
+        if !self.derivation.behind() {
+            return Ok(());
+        }
+        let (reply, derived) = oneshot::channel();
+        self.writer
+            .send(writer::Job::Derive {
+                reply,
+                span: tracing::Span::current(),
+            })
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        derived.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// A question's attempt totals at `revision` (0: all revisions), how
+    /// often each key was chosen there, and the pairs discrimination is
+    /// computed from; including every attempt this process recorded.
+    pub async fn question_statistics(
+        &self,
+        question_id: String,
+        revision: i64,
+    ) -> Result<QuestionStatistics, StoreError> {
+        self.derived().await?;
+        self.off_thread(move |reader| {
+            let transaction = reader.transaction()?;
+            Ok(QuestionStatistics {
+                totals: sqlite::question_attempt_stats(&transaction, &question_id, revision)?
+                    .unwrap_or_default(),
+                choices: sqlite::choice_counts(&transaction, &question_id, revision)?,
+                discrimination_pairs: sqlite::discrimination_pairs(
+                    &transaction,
+                    &question_id,
+                    revision,
+                )?,
+            })
+        })
+        .await
+    }
+
+    /// A respondent's first attempt on each question, including every
+    /// attempt this process recorded.
+    pub async fn respondent_first_attempts(
+        &self,
+        respondent_id: String,
+    ) -> Result<Vec<RespondentFirst>, StoreError> {
+        self.derived().await?;
+        self.off_thread(move |reader| sqlite::respondent_first_attempts(reader, &respondent_id))
+            .await
+    }
+
+    /// The questions a respondent has an attempt on, including every
+    /// attempt this process recorded.
+    pub async fn answered_questions(
+        &self,
+        respondent_id: String,
+    ) -> Result<Vec<String>, StoreError> {
+        self.derived().await?;
+        sqlite::answered_questions(&*self.readers.get()?, &respondent_id)
+    }
+
+    /// The ids of every live question `filter` matches, in id order: read
+    /// once per filter, then from memory until a question changes.
+    pub async fn matching_ids(&self, filter: QuestionFilter) -> Result<Arc<[String]>, StoreError> {
+        let key = filter.canonical_bytes();
+        if let Some(ids) = self.caches.matching_ids(&key) {
+            return Ok(ids);
+        }
+        let read_at = self.caches.epoch();
+        let caches = self.caches.clone();
+        self.off_thread(move |reader| {
+            let ids: Arc<[String]> = sqlite::matching_ids(reader, &filter)?.into();
+            caches.remember_matching_ids(read_at, key, ids.clone());
+            Ok(ids)
+        })
+        .await
     }
 
     /// How busy the read pool and the write queue are right now, for metrics.

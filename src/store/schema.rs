@@ -22,6 +22,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0007_translations_and_search.sql"
     )),
+    M::up(include_str!("../../migrations/0008_attempt_statistics.sql")),
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -23,6 +23,7 @@ use crate::domain::{
     page_token::SIGNING_KEY_LEN,
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
     search::SearchQuery,
+    statistics::{AttemptTotals, RespondentFirst},
     submission::{Attempt, GradedAnswer},
 };
 
@@ -1597,4 +1598,292 @@ pub(super) fn record_attempt(
         id: public_id.hyphenated().to_string(),
         answer,
     }))
+}
+
+/// The id of the newest attempt, 0 when there is none.
+pub(super) fn newest_attempt(connection: &Connection) -> Result<i64, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM attempts")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// How far the attempts are derived (migration 0008).
+pub(super) fn derived_through(connection: &Connection) -> Result<i64, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT derived_through FROM attempt_derivation")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// One attempt as derivation reads it.
+struct DerivedAttempt {
+    id: i64,
+    question_id: String,
+    revision: i64,
+    choice_keys: Vec<String>,
+    correct: bool,
+    score: f64,
+    respondent_id: Option<String>,
+}
+
+/// Derives the statistics of up to `limit` attempts after the last derived
+/// one, in one transaction that also moves the mark, and returns the new
+/// mark. The transaction is not synced on commit (`synchronous=NORMAL` for
+/// it alone): what a crash loses of it is derived again from the attempts.
+pub(super) fn derive_attempts(
+    connection: &mut Connection,
+    limit: usize,
+) -> Result<i64, StoreError> {
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    let derived = derive_in_transaction(connection, limit);
+    // Every other commit of this connection is an acknowledged write.
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    derived
+}
+
+fn derive_in_transaction(connection: &mut Connection, limit: usize) -> Result<i64, StoreError> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut through = derived_through(&transaction)?;
+    let attempts: Vec<DerivedAttempt> = transaction
+        .prepare_cached(
+            "SELECT id, question_id, question_revision, choice_keys, correct, score,
+                 respondent_id
+             FROM attempts WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?
+        .query_map(
+            params![through, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |row| {
+                Ok(DerivedAttempt {
+                    id: row.get(0)?,
+                    question_id: row.get(1)?,
+                    revision: row.get(2)?,
+                    choice_keys: json_column(row, 3)?,
+                    correct: row.get(4)?,
+                    score: row.get(5)?,
+                    respondent_id: row.get(6)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    for attempt in &attempts {
+        derive_attempt(&transaction, attempt)?;
+        through = attempt.id;
+    }
+    transaction
+        .prepare_cached("UPDATE attempt_derivation SET derived_through = ?1")?
+        .execute([through])?;
+    transaction.commit()?;
+    Ok(through)
+}
+
+/// Adds one attempt to every statistic it counts in.
+fn derive_attempt(connection: &Connection, attempt: &DerivedAttempt) -> Result<(), StoreError> {
+    let question = attempt.question_id.as_str();
+    let score = attempt.score;
+    // Whether the attempt is a first one: for its revision, and on any.
+    let (first_in_revision, first_at_all) = match &attempt.respondent_id {
+        // Every anonymous attempt is a first attempt.
+        None => (true, true),
+        Some(respondent) => {
+            let mut insert_first = connection.prepare_cached(
+                "INSERT INTO first_attempts (question_id, revision, respondent_id, score, correct)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )?;
+            let in_revision = insert_first.execute(params![
+                question,
+                attempt.revision,
+                respondent,
+                score,
+                attempt.correct
+            ])? == 1;
+            let at_all =
+                insert_first.execute(params![question, 0, respondent, score, attempt.correct])?
+                    == 1;
+            (in_revision, at_all)
+        }
+    };
+    let identified = attempt.respondent_id.is_some();
+    let mut add_stats = connection.prepare_cached(
+        "INSERT INTO question_attempt_stats (question_id, revision, attempts, score_sum,
+             first_attempts, first_score_sum, respondents)
+         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)
+         ON CONFLICT (question_id, revision) DO UPDATE SET
+             attempts = attempts + 1,
+             score_sum = score_sum + excluded.score_sum,
+             first_attempts = first_attempts + excluded.first_attempts,
+             first_score_sum = first_score_sum + excluded.first_score_sum,
+             respondents = respondents + excluded.respondents",
+    )?;
+    for (revision, first) in [(attempt.revision, first_in_revision), (0, first_at_all)] {
+        add_stats.execute(params![
+            question,
+            revision,
+            score,
+            i64::from(first),
+            if first { score } else { 0.0 },
+            i64::from(first && identified),
+        ])?;
+    }
+    let mut add_choice = connection.prepare_cached(
+        "INSERT INTO question_choice_counts (question_id, revision, choice_key, chosen)
+         VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (question_id, revision, choice_key) DO UPDATE SET chosen = chosen + 1",
+    )?;
+    for key in &attempt.choice_keys {
+        add_choice.execute(params![question, attempt.revision, key])?;
+    }
+    if let Some(respondent) = &attempt.respondent_id {
+        connection
+            .prepare_cached(
+                "INSERT INTO respondent_questions (respondent_id, question_id, first_score,
+                     first_correct, attempts)
+                 VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT (respondent_id, question_id) DO UPDATE SET attempts = attempts + 1",
+            )?
+            .execute(params![respondent, question, score, attempt.correct])?;
+        connection
+            .prepare_cached(
+                "INSERT INTO respondent_totals (respondent_id, questions_answered, attempts,
+                     first_score_sum, first_correct)
+                 VALUES (?1, ?2, 1, ?3, ?4)
+                 ON CONFLICT (respondent_id) DO UPDATE SET
+                     questions_answered = questions_answered + excluded.questions_answered,
+                     attempts = attempts + 1,
+                     first_score_sum = first_score_sum + excluded.first_score_sum,
+                     first_correct = first_correct + excluded.first_correct",
+            )?
+            .execute(params![
+                respondent,
+                i64::from(first_at_all),
+                if first_at_all { score } else { 0.0 },
+                i64::from(first_at_all && attempt.correct),
+            ])?;
+    }
+    Ok(())
+}
+
+/// The derived statistics of a question's attempts at `revision` (0: all),
+/// before the choices and discrimination are added; `None` when it has
+/// no attempts counted there.
+pub(super) fn question_attempt_stats(
+    connection: &Connection,
+    question_id: &str,
+    revision: i64,
+) -> Result<Option<AttemptTotals>, StoreError> {
+    let totals = connection
+        .prepare_cached(
+            "SELECT attempts, score_sum, first_attempts, first_score_sum, respondents
+             FROM question_attempt_stats WHERE question_id = ?1 AND revision = ?2",
+        )?
+        .query_row(params![question_id, revision], |row| {
+            Ok(AttemptTotals {
+                attempts: row.get::<_, i64>(0)?.unsigned_abs(),
+                score_sum: row.get(1)?,
+                first_attempts: row.get::<_, i64>(2)?.unsigned_abs(),
+                first_score_sum: row.get(3)?,
+                respondents: row.get::<_, i64>(4)?.unsigned_abs(),
+            })
+        })
+        .optional()?;
+    Ok(totals)
+}
+
+/// How often each key was chosen at `revision` (0: all revisions).
+pub(super) fn choice_counts(
+    connection: &Connection,
+    question_id: &str,
+    revision: i64,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let counts = connection
+        .prepare_cached(
+            "SELECT choice_key, sum(chosen) FROM question_choice_counts
+             WHERE question_id = ?1 AND (?2 = 0 OR revision = ?2)
+             GROUP BY choice_key",
+        )?
+        .query_map(params![question_id, revision], |row| {
+            Ok((row.get(0)?, row.get::<_, i64>(1)?.unsigned_abs()))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(counts)
+}
+
+/// For discrimination: each respondent with a first attempt on the question
+/// at `revision` (0: any) and on another question, as (that first score,
+/// the mean of their first scores on their other questions).
+pub(super) fn discrimination_pairs(
+    connection: &Connection,
+    question_id: &str,
+    revision: i64,
+) -> Result<Vec<(f64, f64)>, StoreError> {
+    let pairs = connection
+        .prepare_cached(
+            "SELECT f.score,
+                 (t.first_score_sum - q.first_score) / (t.questions_answered - 1)
+             FROM first_attempts f
+             JOIN respondent_totals t ON t.respondent_id = f.respondent_id
+             JOIN respondent_questions q
+                 ON q.respondent_id = f.respondent_id AND q.question_id = f.question_id
+             WHERE f.question_id = ?1 AND f.revision = ?2 AND t.questions_answered >= 2",
+        )?
+        .query_map(params![question_id, revision], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(pairs)
+}
+
+/// A respondent's first attempts, each with its question's current
+/// category and tags (deleted questions included), and their attempt count.
+pub(super) fn respondent_first_attempts(
+    connection: &Connection,
+    respondent_id: &str,
+) -> Result<Vec<RespondentFirst>, StoreError> {
+    let firsts = connection
+        .prepare_cached(
+            "SELECT r.question_id, r.first_score, r.first_correct, r.attempts, q.category, q.tags
+             FROM respondent_questions r JOIN questions q ON q.id = r.question_id
+             WHERE r.respondent_id = ?1",
+        )?
+        .query_map([respondent_id], |row| {
+            Ok(RespondentFirst {
+                question_id: row.get(0)?,
+                score: row.get(1)?,
+                correct: row.get(2)?,
+                attempts: row.get::<_, i64>(3)?.unsigned_abs(),
+                category: row.get(4)?,
+                tags: json_column(row, 5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(firsts)
+}
+
+/// The questions a respondent has an attempt on (as derived).
+pub(super) fn answered_questions(
+    connection: &Connection,
+    respondent_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let answered = connection
+        .prepare_cached("SELECT question_id FROM respondent_questions WHERE respondent_id = ?1")?
+        .query_map([respondent_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(answered)
+}
+
+/// Every live question's id that `filter` matches, in id order: the pool a
+/// draw picks from.
+pub(super) fn matching_ids(
+    connection: &Connection,
+    filter: &QuestionFilter,
+) -> Result<Vec<String>, StoreError> {
+    let query = ListingQuery::new(filter, false);
+    let ids = connection
+        .prepare_cached(&format!(
+            "SELECT {key} FROM {} {} ORDER BY {key}",
+            query.from,
+            query.where_clause(),
+            key = query.order_key,
+        ))?
+        .query_map(params_from_iter(&query.values), |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
 }

@@ -6,8 +6,18 @@
 //! commit returns, so every acknowledged attempt is durable. Before each
 //! batch it checks that the database file is still the one it opened (see
 //! `monitor`): a write into a deleted file would be acknowledged and lost.
+//!
+//! Between batches it derives the statistics of the attempts committed
+//! (migration 0008), in transactions of their own, so an attempt's commit
+//! stays as cheap as the attempt alone.
 
-use std::{sync::Arc, time::SystemTime};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime},
+};
 
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -25,6 +35,29 @@ use crate::{
 
 /// Bounds the latency one commit adds to the first job of a batch.
 const MAX_BATCH: usize = 256;
+/// Attempts derived in one transaction: bounds how long derivation holds
+/// the writer while writes wait.
+const DERIVE_CHUNK: usize = 2_048;
+/// Under a steady load the queue is never empty; derivation then still runs
+/// this often, so statistics lag the attempts by well under a second.
+const DERIVE_AT_LEAST_EVERY: Duration = Duration::from_millis(250);
+
+/// How far attempts are recorded and derived (migration 0008), shared by
+/// the writer (which moves both) and the store's readers.
+#[derive(Debug, Default)]
+pub(super) struct Derivation {
+    /// The newest attempt this process's writer committed, or found at start.
+    recorded_through: AtomicI64,
+    /// The newest attempt whose statistics are derived.
+    derived_through: AtomicI64,
+}
+
+impl Derivation {
+    /// Whether attempts this process recorded are not derived yet.
+    pub(super) fn behind(&self) -> bool {
+        self.derived_through.load(Ordering::Acquire) < self.recorded_through.load(Ordering::Acquire)
+    }
+}
 
 /// What a question change answers.
 pub(super) type ChangeOutcome = Result<Result<Changed, ChangeRefused>, StoreError>;
@@ -43,6 +76,12 @@ pub(super) enum Job {
     ChangeQuestion {
         change: QuestionChange,
         reply: oneshot::Sender<ChangeOutcome>,
+        span: tracing::Span,
+    },
+    /// Derive every attempt recorded so far, then answer (for reads that
+    /// must see their caller's attempts in the statistics).
+    Derive {
+        reply: oneshot::Sender<Result<(), StoreError>>,
         span: tracing::Span,
     },
     /// Import questions, all or nothing (see [`sqlite::import_questions`]).
@@ -68,6 +107,7 @@ impl Job {
             Self::RecordAttempt { span, .. }
             | Self::ChangeQuestion { span, .. }
             | Self::Import { span, .. } => span,
+            Self::Derive { span, .. } => span,
         }
     }
 }
@@ -75,6 +115,8 @@ impl Job {
 /// A job's outcome, before its caller is answered.
 enum Done {
     Recorded(Result<Recorded, StoreError>),
+    /// Nothing done in the transaction: derivation follows the batch.
+    Derived,
     /// With the bank generation before and after, for the caches.
     Changed(ChangeOutcome, (i64, i64)),
     /// The same, for an import.
@@ -101,6 +143,10 @@ pub(super) struct Writer {
     pub(super) caches: Arc<Caches>,
     pub(super) jobs: mpsc::Receiver<Job>,
     pub(super) health: Arc<watch::Sender<WriteHealth>>,
+    pub(super) derivation: Arc<Derivation>,
+    /// Callers of [`Job::Derive`] in the batch just run, answered once
+    /// derivation caught up.
+    pub(super) waiting_for_derivation: Vec<oneshot::Sender<Result<(), StoreError>>>,
 }
 
 /// Starts the writer thread. It stops when every [`super::Store`] handle is gone.
@@ -114,8 +160,31 @@ pub(super) fn spawn(writer: Writer) -> Result<(), StoreError> {
 
 impl Writer {
     fn run(mut self) {
+        if let Err(error) = self.start_derivation() {
+            tracing::warn!(error = %error_chain(&error), "cannot read how far attempts are derived");
+        }
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while let Some(first) = self.jobs.blocking_recv() {
+        let mut last_derived = Instant::now();
+        loop {
+            // Behind, the writer derives between jobs instead of sleeping.
+            let first = if self.derivation.behind() {
+                match self.jobs.try_recv() {
+                    Ok(job) => job,
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        // A failure is logged, and stops the writer waiting
+                        // on derivation until attempts are written again.
+                        let _ = self.derive_chunk();
+                        last_derived = Instant::now();
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                }
+            } else {
+                match self.jobs.blocking_recv() {
+                    Some(job) => job,
+                    None => break,
+                }
+            };
             batch.push(first);
             while batch.len() < MAX_BATCH {
                 match self.jobs.try_recv() {
@@ -129,6 +198,17 @@ impl Writer {
                 *current = outcome;
                 changed
             });
+            if !self.waiting_for_derivation.is_empty() {
+                let caught_up = self.derive_all().map_err(Arc::new);
+                for reply in self.waiting_for_derivation.drain(..) {
+                    let _ = reply.send(caught_up.as_ref().copied().map_err(for_each_caller));
+                }
+                last_derived = Instant::now();
+            } else if self.derivation.behind() && last_derived.elapsed() >= DERIVE_AT_LEAST_EVERY {
+                // A failure is logged, and derivation tried again later.
+                let _ = self.derive_chunk();
+                last_derived = Instant::now();
+            }
         }
         // Every store handle is gone. Folding the WAL into the database now
         // spares the next start from replaying it (a large import leaves
@@ -141,6 +221,55 @@ impl Writer {
         {
             tracing::debug!(%error, "could not checkpoint the WAL on close");
         }
+    }
+
+    /// Reads where the attempts and their derivation stand, at start.
+    fn start_derivation(&mut self) -> Result<(), StoreError> {
+        let recorded = sqlite::newest_attempt(&self.connection)?;
+        let derived = sqlite::derived_through(&self.connection)?;
+        self.derivation
+            .recorded_through
+            .fetch_max(recorded, Ordering::AcqRel);
+        self.derivation
+            .derived_through
+            .store(derived, Ordering::Release);
+        Ok(())
+    }
+
+    /// Derives the next chunk of attempts. A failure (a read-only file, a
+    /// full disk) is logged and tried again later: derivation lags, and
+    /// nothing acknowledged is at stake.
+    fn derive_chunk(&mut self) -> Result<(), StoreError> {
+        match sqlite::derive_attempts(&mut self.connection, DERIVE_CHUNK) {
+            Ok(through) => {
+                self.derivation
+                    .derived_through
+                    .store(through, Ordering::Release);
+                // Attempts written by another process are derived too;
+                // what is derived is recorded.
+                self.derivation
+                    .recorded_through
+                    .fetch_max(through, Ordering::AcqRel);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "cannot derive attempt statistics");
+                // Until writes work again, readers do not wait for it.
+                self.derivation.recorded_through.store(
+                    self.derivation.derived_through.load(Ordering::Acquire),
+                    Ordering::Release,
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Derives every attempt recorded so far.
+    fn derive_all(&mut self) -> Result<(), StoreError> {
+        while self.derivation.behind() {
+            self.derive_chunk()?;
+        }
+        Ok(())
     }
 
     /// Runs and answers one batch, returning whether storage let it write.
@@ -159,6 +288,7 @@ impl Writer {
                             Done::Changed(Err(for_each_caller(&shared)), (0, 0))
                         }
                         Job::Import { .. } => Done::Imported(Err(for_each_caller(&shared)), (0, 0)),
+                        Job::Derive { .. } => Done::Derived,
                     })
                     .collect()
             }
@@ -166,12 +296,32 @@ impl Writer {
         let storage_failed = outcomes
             .iter()
             .any(|outcome| outcome.failed().is_some_and(StoreError::is_storage_fault));
+        // Before any caller hears of its attempt, so that a read it makes
+        // next waits for the attempt's statistics.
+        if outcomes
+            .iter()
+            .any(|outcome| matches!(outcome, Done::Recorded(Ok(Recorded::New(_)))))
+        {
+            match sqlite::newest_attempt(&self.connection) {
+                Ok(newest) => {
+                    self.derivation
+                        .recorded_through
+                        .fetch_max(newest, Ordering::AcqRel);
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error_chain(&error), "cannot read the newest attempt");
+                }
+            }
+        }
         for (job, outcome) in batch.drain(..).zip(outcomes) {
             // The caller may have gone (deadline, cancelled): what was
             // written stays, and a retry finds it.
             match (job, outcome) {
                 (Job::RecordAttempt { reply, .. }, Done::Recorded(outcome)) => {
                     let _ = reply.send(outcome);
+                }
+                (Job::Derive { reply, .. }, Done::Derived) => {
+                    self.waiting_for_derivation.push(reply);
                 }
                 (Job::ChangeQuestion { change, reply, .. }, Done::Changed(outcome, generation)) => {
                     // Committed: what it made stale is forgotten before the
@@ -226,6 +376,7 @@ impl Writer {
                 Job::RecordAttempt { answer, .. } => {
                     Done::Recorded(sqlite::record_attempt(&transaction, answer.clone()))
                 }
+                Job::Derive { .. } => Done::Derived,
                 Job::ChangeQuestion { change, .. } => {
                     let before = sqlite::bank_generation(&transaction)?;
                     let outcome =

@@ -9,10 +9,12 @@ mod http1;
 mod support;
 
 mod authoring;
+mod batch_get;
 mod bundled_bank;
 mod connections;
 mod counts;
 mod crash_safety;
+mod draws;
 mod faults;
 mod get_question;
 mod grpc_web;
