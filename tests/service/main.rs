@@ -25,6 +25,7 @@ mod limits;
 mod list_questions;
 mod metrics;
 mod search;
+mod statistics;
 mod streams;
 mod submit_answer;
 mod tls;
