@@ -83,6 +83,13 @@ pub(crate) enum Measured {
     /// A two-term search within a category (qbank only: its CPU per call
     /// is compared with a filtered page's).
     Search,
+    /// BatchGetQuestions of 20 random ids.
+    Batch,
+    /// DrawQuestions of 20 within a category.
+    Draw,
+    /// GetQuestionStats of a question with 100,000 attempts (qbank only,
+    /// one call in flight).
+    Stats,
     /// SQLite alone doing each RPC's storage work: the floor under qbank.
     Floor,
 }

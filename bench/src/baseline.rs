@@ -27,6 +27,8 @@ use crate::{
 const QUESTION_FILE: &str = "question.pb";
 const PAGE_FILE: &str = "page.pb";
 const SUBMITTED_FILE: &str = "submitted.pb";
+const BATCH_FILE: &str = "batch.pb";
+const DRAWN_FILE: &str = "drawn.pb";
 
 /// One real response of each RPC, answered to every call.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub(crate) struct Responses {
     question: pb::Question,
     page: pb::ListQuestionsResponse,
     submitted: pb::SubmitAnswerResponse,
+    batch: pb::BatchGetQuestionsResponse,
+    drawn: pb::DrawQuestionsResponse,
 }
 
 impl Responses {
@@ -56,10 +60,20 @@ impl Responses {
             .submit_answer(workload.submit_request(&mut rng))
             .await?
             .into_inner();
+        let batch = client
+            .batch_get_questions(workload.batch_get_request(&mut rng))
+            .await?
+            .into_inner();
+        let drawn = client
+            .draw_questions(crate::workload::draw_request())
+            .await?
+            .into_inner();
         Ok(Self {
             question,
             page,
             submitted,
+            batch,
+            drawn,
         })
     }
 
@@ -68,6 +82,8 @@ impl Responses {
         std::fs::write(dir.join(QUESTION_FILE), self.question.encode_to_vec())?;
         std::fs::write(dir.join(PAGE_FILE), self.page.encode_to_vec())?;
         std::fs::write(dir.join(SUBMITTED_FILE), self.submitted.encode_to_vec())?;
+        std::fs::write(dir.join(BATCH_FILE), self.batch.encode_to_vec())?;
+        std::fs::write(dir.join(DRAWN_FILE), self.drawn.encode_to_vec())?;
         Ok(())
     }
 
@@ -79,6 +95,12 @@ impl Responses {
             )?,
             submitted: pb::SubmitAnswerResponse::decode(
                 std::fs::read(dir.join(SUBMITTED_FILE))?.as_slice(),
+            )?,
+            batch: pb::BatchGetQuestionsResponse::decode(
+                std::fs::read(dir.join(BATCH_FILE))?.as_slice(),
+            )?,
+            drawn: pb::DrawQuestionsResponse::decode(
+                std::fs::read(dir.join(DRAWN_FILE))?.as_slice(),
             )?,
         })
     }
@@ -180,14 +202,14 @@ impl QuestionBank for Responses {
         &self,
         _request: Request<pb::BatchGetQuestionsRequest>,
     ) -> Result<Response<pb::BatchGetQuestionsResponse>, Status> {
-        Err(Status::unimplemented("not measured"))
+        Ok(Response::new(self.batch.clone()))
     }
 
     async fn draw_questions(
         &self,
         _request: Request<pb::DrawQuestionsRequest>,
     ) -> Result<Response<pb::DrawQuestionsResponse>, Status> {
-        Err(Status::unimplemented("not measured"))
+        Ok(Response::new(self.drawn.clone()))
     }
 
     async fn get_question_stats(

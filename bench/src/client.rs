@@ -36,6 +36,37 @@ impl DiscardingClient {
     where
         M: prost::Message + Send + Sync + 'static,
     {
+        self.call_with(path, Request::new(request)).await
+    }
+
+    /// [`DiscardingClient::call`] with the bench's admin token.
+    pub(crate) async fn call_as_admin<M>(
+        &mut self,
+        path: &'static str,
+        request: M,
+    ) -> Result<usize, Status>
+    where
+        M: prost::Message + Send + Sync + 'static,
+    {
+        let mut request = Request::new(request);
+        request.metadata_mut().insert(
+            "authorization",
+            tonic::metadata::MetadataValue::from_static(concat!(
+                "Bearer ",
+                "qbank-bench-admin-token"
+            )),
+        );
+        self.call_with(path, request).await
+    }
+
+    async fn call_with<M>(
+        &mut self,
+        path: &'static str,
+        request: Request<M>,
+    ) -> Result<usize, Status>
+    where
+        M: prost::Message + Send + Sync + 'static,
+    {
         self.grpc
             .ready()
             .await
@@ -43,7 +74,7 @@ impl DiscardingClient {
         let response = self
             .grpc
             .unary(
-                Request::new(request),
+                request,
                 PathAndQuery::from_static(path),
                 DiscardingCodec(PhantomData),
             )
@@ -51,6 +82,9 @@ impl DiscardingClient {
         Ok(response.into_inner())
     }
 }
+
+/// The admin token the bench's qbank server is started with.
+pub(crate) const ADMIN_TOKEN: &str = "qbank-bench-admin-token";
 
 /// Encodes `M` with prost; decodes any message as its length.
 struct DiscardingCodec<M>(PhantomData<M>);

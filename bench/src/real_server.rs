@@ -32,6 +32,8 @@ pub(crate) fn run(args: &ServeRealArgs) -> BenchResult<()> {
         let config = Config {
             listen: addr,
             shutdown_timeout: Duration::from_secs(2),
+            // GetQuestionStats needs it.
+            admin_token: Some(crate::client::ADMIN_TOKEN.to_owned()),
             ..Config::with_defaults(&args.db)
         };
         announce(addr)?;

@@ -225,7 +225,13 @@ impl Report {
             "ratio",
             "CPU ratio",
         ));
-        for rpc in [Rpc::GetQuestion, Rpc::ListQuestions, Rpc::SubmitAnswer] {
+        for rpc in [
+            Rpc::GetQuestion,
+            Rpc::ListQuestions,
+            Rpc::SubmitAnswer,
+            Rpc::BatchGet,
+            Rpc::Draw,
+        ] {
             for (name, results) in [("baseline", &self.baseline), ("qbank", &self.qbank)] {
                 if let Some(measurement) = results.get(rpc) {
                     let format_ratio = |ratio: Option<f64>| {
@@ -242,7 +248,7 @@ impl Report {
                 }
             }
         }
-        for rpc in [Rpc::FirstPage, Rpc::DeepPage, Rpc::Search] {
+        for rpc in [Rpc::FirstPage, Rpc::DeepPage, Rpc::Search, Rpc::Stats] {
             if let Some(measurement) = self.qbank.get(rpc) {
                 out.push_str(&row(
                     rpc.name(),
@@ -270,6 +276,27 @@ impl Report {
                 } else {
                     ""
                 },
+            ));
+        }
+        if let Some(draw) = self.qbank.get(Rpc::Draw) {
+            out.push_str(&format!(
+                "DrawQuestions: 20 in category {:?}; its server CPU per call is {} a filtered page's\n",
+                crate::bank::LIST_CATEGORY,
+                self.qbank
+                    .get(Rpc::ListQuestions)
+                    .map(|page| page.server_cpu_per_call_us())
+                    .filter(|page| *page > 0.0)
+                    .map_or("not compared with".to_owned(), |page| format!(
+                        "{:.2} ×",
+                        draw.server_cpu_per_call_us() / page
+                    )),
+            ));
+        }
+        if let Some(stats) = self.qbank.get(Rpc::Stats) {
+            out.push_str(&format!(
+                "GetQuestionStats: a question with 100,000 attempts by 5,000 respondents, one call \
+                 in flight: p50 {:.0} µs\n",
+                stats.latency_us(0.5)
             ));
         }
         if self.qbank.get(Rpc::Search).is_some() {
@@ -391,6 +418,9 @@ impl Report {
             "get_cpu_ratio": self.cpu_ratio(Rpc::GetQuestion),
             "list_cpu_ratio": self.cpu_ratio(Rpc::ListQuestions),
             "submit_cpu_ratio": self.cpu_ratio(Rpc::SubmitAnswer),
+            "batch_get_ratio": self.throughput_ratio(Rpc::BatchGet),
+            "draw_ratio": self.throughput_ratio(Rpc::Draw),
+            "stats_p50_us": self.qbank.get(Rpc::Stats).map(|stats| stats.latency_us(0.5)),
             "deep_page_ratio": self.deep_page_ratio(),
             "search_cpu_over_filtered_page": self.search_cpu_ratio(),
             "first_time_search_ms": self

@@ -29,10 +29,12 @@ use crate::{
 const QBANK_SERVICE: &str = "qbank.v1.QuestionBank";
 
 /// The RPCs measured on both servers, and the flag that selects each.
-const COMPARED: [(Measured, Rpc); 3] = [
+const COMPARED: [(Measured, Rpc); 5] = [
     (Measured::Get, Rpc::GetQuestion),
     (Measured::List, Rpc::ListQuestions),
     (Measured::Submit, Rpc::SubmitAnswer),
+    (Measured::Batch, Rpc::BatchGet),
+    (Measured::Draw, Rpc::Draw),
 ];
 
 /// Runs the benchmark as `args` say and prints the report.
@@ -158,6 +160,15 @@ async fn measure_qbank(
         let measurement = load::measure(&qbank, &workload, Rpc::Search, plan.shape).await?;
         results.measurements.push((Rpc::Search, measurement));
         results.first_time_search = Some(workload::first_time_search_latency(&mut client).await?);
+    }
+    if args.measures(Measured::Stats) {
+        progress("measuring qbank's GetQuestionStats, one call in flight");
+        let one_in_flight = LoadShape {
+            concurrency: args.page_concurrency,
+            ..plan.shape
+        };
+        let measurement = load::measure(&qbank, &workload, Rpc::Stats, one_in_flight).await?;
+        results.measurements.push((Rpc::Stats, measurement));
     }
     results.peak_rss_kib = qbank.peak_rss_kib()?;
     qbank.stop().await?;

@@ -13,6 +13,12 @@ use crate::{BenchResult, bank, client::DiscardingClient};
 const GET_QUESTION: &str = "/qbank.v1.QuestionBank/GetQuestion";
 const LIST_QUESTIONS: &str = "/qbank.v1.QuestionBank/ListQuestions";
 const SUBMIT_ANSWER: &str = "/qbank.v1.QuestionBank/SubmitAnswer";
+const BATCH_GET: &str = "/qbank.v1.QuestionBank/BatchGetQuestions";
+const DRAW: &str = "/qbank.v1.QuestionBank/DrawQuestions";
+const QUESTION_STATS: &str = "/qbank.v1.QuestionBank/GetQuestionStats";
+
+/// Questions in each measured batch get and draw.
+pub(crate) const BATCH_SIZE: usize = 20;
 
 /// The page size of every measured listing.
 pub(crate) const PAGE_SIZE: i32 = 20;
@@ -36,6 +42,12 @@ pub(crate) enum Rpc {
     DeepPage,
     /// The first page of 20 of a two-term search within a category.
     Search,
+    /// BatchGetQuestions of 20 random ids, BASIC view.
+    BatchGet,
+    /// DrawQuestions of 20 within a category, unseeded.
+    Draw,
+    /// GetQuestionStats of the question with the bank's attempts.
+    Stats,
 }
 
 impl Rpc {
@@ -48,6 +60,9 @@ impl Rpc {
             Self::FirstPage => "first page",
             Self::DeepPage => "deep page",
             Self::Search => "search",
+            Self::BatchGet => "BatchGetQuestions",
+            Self::Draw => "DrawQuestions",
+            Self::Stats => "GetQuestionStats",
         }
     }
 
@@ -60,6 +75,9 @@ impl Rpc {
             Self::FirstPage => "first_page",
             Self::DeepPage => "deep_page",
             Self::Search => "search",
+            Self::BatchGet => "batch_get",
+            Self::Draw => "draw",
+            Self::Stats => "stats",
         }
     }
 }
@@ -157,6 +175,22 @@ impl Workload {
                 client.call(LIST_QUESTIONS, request).await
             }
             Rpc::Search => client.call(LIST_QUESTIONS, search_request()).await,
+            Rpc::BatchGet => client.call(BATCH_GET, self.batch_get_request(rng)).await,
+            Rpc::Draw => client.call(DRAW, draw_request()).await,
+            Rpc::Stats => client.call_as_admin(QUESTION_STATS, stats_request()).await,
+        }
+    }
+
+    /// A BatchGetQuestions of [`BATCH_SIZE`] random questions.
+    pub(crate) fn batch_get_request(
+        &self,
+        rng: &mut fastrand::Rng,
+    ) -> pb::BatchGetQuestionsRequest {
+        pb::BatchGetQuestionsRequest {
+            ids: (0..BATCH_SIZE)
+                .map(|_| bank::question_id(rng.usize(..self.bank_size)))
+                .collect(),
+            ..pb::BatchGetQuestionsRequest::default()
         }
     }
 
@@ -211,6 +245,23 @@ pub(crate) fn search_request() -> pb::ListQuestionsRequest {
         category: bank::LIST_CATEGORY.to_owned(),
         query: SEARCH_QUERY.to_owned(),
         ..pb::ListQuestionsRequest::default()
+    }
+}
+
+/// A draw of [`BATCH_SIZE`] in the filtered listing's category.
+pub(crate) fn draw_request() -> pb::DrawQuestionsRequest {
+    pb::DrawQuestionsRequest {
+        count: i32::try_from(BATCH_SIZE).unwrap_or(i32::MAX),
+        category: bank::LIST_CATEGORY.to_owned(),
+        ..pb::DrawQuestionsRequest::default()
+    }
+}
+
+/// The statistics of the question the bank's attempts are on.
+pub(crate) fn stats_request() -> pb::GetQuestionStatsRequest {
+    pb::GetQuestionStatsRequest {
+        id: bank::question_id(bank::ATTEMPTED_QUESTION),
+        revision: 0,
     }
 }
 
