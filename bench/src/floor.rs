@@ -234,7 +234,7 @@ mod tests {
     fn the_floor_does_each_operation_on_the_bank_and_records_the_attempts() -> BenchResult<()> {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("bank.db");
-        bank::build(&db, 50)?;
+        bank::build(&db, 50, 0)?;
         let short = Duration::from_millis(20);
 
         let floor = measure(&db, 50, 8, short, short)?;

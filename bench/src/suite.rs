@@ -64,7 +64,7 @@ async fn measure(args: &RunArgs, pinned: bool) -> BenchResult<Report> {
     progress(&format!("building a bank of {} questions", args.bank));
     let built = Instant::now();
     let (db_for_build, size) = (db.clone(), args.bank);
-    tokio::task::spawn_blocking(move || bank::build(&db_for_build, size)).await??;
+    tokio::task::spawn_blocking(move || bank::build(&db_for_build, size, bank::ATTEMPTS)).await??;
     let bank_build = built.elapsed();
     let plan = Plan {
         args,
