@@ -22,6 +22,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../migrations/0007_translations_and_search.sql"
     )),
+    // 0008 goes here, before 0009: it is written in parallel on another
+    // branch, and this list is what numbers the migrations.
+    M::up(include_str!("../../migrations/0009_question_reports.sql")),
 ];
 
 /// Brings the schema up to date in one transaction.
