@@ -1,8 +1,8 @@
-//! The question bank's use cases: look up, list, answer and author questions,
-//! import and export banks. Each validates what storage cannot, calls
-//! storage, and applies the domain rules. The layer between the transport
-//! and the domain: the domain knows nothing of storage, storage nothing of
-//! the use cases.
+//! The question bank's use cases: look up, list, answer, author and report
+//! questions, import and export banks. Each validates what storage cannot,
+//! calls storage, and applies the domain rules. The layer between the
+//! transport and the domain: the domain knows nothing of storage, storage
+//! nothing of the use cases.
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -16,13 +16,16 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::{PageTokenCodec, PageTokenError},
     question::Question,
+    report::{NewReport, QuestionReport, ReportFilter, ReportPosition, Resolution, ResolveRefused},
     search::{SearchQuery, search_key},
     submission::{Attempt, GradedAnswer, Submission},
     validation::FieldError,
 };
 use crate::{
     error::Error,
-    store::{Changed, Imported, Page, QuestionChange, Recorded, SearchPage, Store, StoreError},
+    store::{
+        Changed, Imported, Page, QuestionChange, Recorded, Reported, SearchPage, Store, StoreError,
+    },
 };
 
 /// A ListQuestions request, validated.
@@ -519,6 +522,129 @@ impl Bank {
             None => Ok(None),
         }
     }
+
+    /// Records a report about a live question's current revision. A retry
+    /// with the same request id returns the report recorded the first time,
+    /// even if its question was deleted since.
+    pub async fn report(&self, report: NewReport) -> Result<QuestionReport, Error> {
+        // Looked up first, as the question may be gone since. Racing
+        // retries both miss here; the writer still records only one.
+        if let Some(recorded) = self.reported(&report)? {
+            return Ok(recorded);
+        }
+        let question = self.question(&report.question_id)?;
+        let filed = report.filed(new_report_id(), question.revision, SystemTime::now());
+        match self.store.record_report(filed).await? {
+            Reported::New(recorded) => {
+                tracing::info!(
+                    method = "ReportQuestion",
+                    report_id = recorded.id,
+                    question_id = recorded.question_id,
+                    revision = recorded.question_revision,
+                    reason = recorded.reason.as_str(),
+                    "audit: question reported"
+                );
+                Ok(recorded)
+            }
+            Reported::Existing(recorded) => same_report(&report, recorded),
+        }
+    }
+
+    /// The report recorded earlier for the report's request id, if any.
+    fn reported(&self, report: &NewReport) -> Result<Option<QuestionReport>, Error> {
+        let Some(request_id) = &report.request_id else {
+            return Ok(None);
+        };
+        match self.store.report_by_request_id(request_id)? {
+            Some(recorded) => same_report(report, recorded).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of the reports matching `filter`, newest first.
+    pub fn reports(
+        &self,
+        filter: &ReportFilter,
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<ListPage<QuestionReport>, Error> {
+        let scope = reports_scope(filter);
+        let before = if page_token.is_empty() {
+            None
+        } else {
+            let position = self
+                .page_tokens
+                .decode_in(&scope, page_token)
+                .map_err(|error| FieldError::new("page_token", error.to_string()))?;
+            Some(ReportPosition::decode(&position).ok_or_else(|| {
+                FieldError::new("page_token", PageTokenError::Invalid.to_string())
+            })?)
+        };
+        // One more than the page tells whether another follows.
+        let mut reports = self.store.reports(filter, before.as_ref(), page_size + 1)?;
+        let more = reports.len() > page_size;
+        reports.truncate(page_size);
+        let next_page_token = match reports.last() {
+            Some(last) if more => Some(
+                self.page_tokens
+                    .encode_in(&scope, &last.position().encode()),
+            ),
+            _ => None,
+        };
+        Ok(ListPage {
+            total_size: reports.len() as u64,
+            entries: reports,
+            next_page_token,
+        })
+    }
+
+    /// Resolves an open report with its note, and returns it as it now is.
+    pub async fn resolve_report(&self, resolution: Resolution) -> Result<QuestionReport, Error> {
+        let resolved = self
+            .store
+            .resolve_report(resolution, SystemTime::now())
+            .await?
+            .map_err(|refused| {
+                let message = refused.to_string();
+                match refused {
+                    ResolveRefused::NotFound(_) => Error::NotFound(message),
+                    ResolveRefused::AlreadyResolved(_) => Error::FailedPrecondition(message),
+                }
+            })?;
+        tracing::info!(
+            method = "ResolveQuestionReport",
+            report_id = resolved.id,
+            question_id = resolved.question_id,
+            "audit: report resolved"
+        );
+        Ok(resolved)
+    }
+}
+
+/// A report's id: a UUIDv7, opaque and unique beyond one database, like an
+/// attempt's. Its time order is the listing's for reports filed apart.
+fn new_report_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+/// The report recorded for a request id, if `report` is that request.
+fn same_report(report: &NewReport, recorded: QuestionReport) -> Result<QuestionReport, Error> {
+    if report.matches(&recorded) {
+        Ok(recorded)
+    } else {
+        Err(FieldError::new(
+            "request_id",
+            "was already used for a different report; send a new request_id for each new report",
+        )
+        .into())
+    }
+}
+
+/// What a report listing's page tokens are signed for: its filter.
+fn reports_scope(filter: &ReportFilter) -> Vec<u8> {
+    let mut scope = b"reports\0".to_vec();
+    scope.extend_from_slice(&filter.canonical_bytes());
+    scope
 }
 
 /// `attempt`, graded against `revision`, with the explanation in the first

@@ -7,10 +7,10 @@ use super::{
     auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
         CreateQuestion, DeleteQuestion, ExportQuestions, GetQuestion, ImportHeader, ListCategories,
-        ListQuestions, ListRevisions, ListTags, SubmitAnswer, UpdateQuestion, View,
-        card_page_to_wire, card_to_wire, categories_to_proto, export_to_proto, import_header,
-        list_page_to_wire, question_to_proto, question_to_wire, revisions_to_proto, tags_to_proto,
-        undelete_id,
+        ListQuestions, ListReports, ListRevisions, ListTags, ReportQuestion, ResolveReport,
+        SubmitAnswer, UpdateQuestion, View, card_page_to_wire, card_to_wire, categories_to_proto,
+        export_to_proto, import_header, list_page_to_wire, question_to_proto, question_to_wire,
+        report_to_proto, reports_to_proto, revisions_to_proto, tags_to_proto, undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
 };
@@ -276,23 +276,33 @@ impl QuestionBank for QuestionBankService {
 
     async fn report_question(
         &self,
-        _request: Request<pb::ReportQuestionRequest>,
+        request: Request<pb::ReportQuestionRequest>,
     ) -> Result<Response<pb::QuestionReport>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let ReportQuestion(report) = request.into_inner().try_into()?;
+        let recorded = self.bank.report(report).await?;
+        Ok(Response::new(report_to_proto(recorded)))
     }
 
     async fn list_question_reports(
         &self,
-        _request: Request<pb::ListQuestionReportsRequest>,
+        request: Request<pb::ListQuestionReportsRequest>,
     ) -> Result<Response<pb::ListQuestionReportsResponse>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let ListReports {
+            filter,
+            page_size,
+            page_token,
+        } = self.authoring(request)?.try_into()?;
+        let page = self.bank.reports(&filter, page_size, &page_token)?;
+        Ok(Response::new(reports_to_proto(page)))
     }
 
     async fn resolve_question_report(
         &self,
-        _request: Request<pb::ResolveQuestionReportRequest>,
+        request: Request<pb::ResolveQuestionReportRequest>,
     ) -> Result<Response<pb::QuestionReport>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let ResolveReport(resolution) = self.authoring(request)?.try_into()?;
+        let resolved = self.bank.resolve_report(resolution).await?;
+        Ok(Response::new(report_to_proto(resolved)))
     }
 }
 

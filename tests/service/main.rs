@@ -22,6 +22,7 @@ mod lifecycle;
 mod limits;
 mod list_questions;
 mod metrics;
+mod reports;
 mod search;
 mod streams;
 mod submit_answer;
