@@ -4,7 +4,9 @@
 //! transport and the domain: the domain knows nothing of storage, storage
 //! nothing of the use cases.
 
-use std::{sync::Arc, time::SystemTime};
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::SystemTime};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _};
 
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
@@ -90,13 +92,20 @@ pub struct ListPage<T> {
 pub struct Bank {
     store: Store,
     page_tokens: PageTokenCodec,
+    /// `None`: reports are not limited.
+    report_limit: Option<Arc<ReportLimit>>,
 }
 
 impl Bank {
     /// A bank over `store`, signing page tokens with the store's key.
+    /// Reports are not limited: see [`Bank::with_report_limit`].
     pub fn new(store: Store) -> Self {
         let page_tokens = PageTokenCodec::new(store.page_token_key());
-        Self { store, page_tokens }
+        Self {
+            store,
+            page_tokens,
+            report_limit: None,
+        }
     }
 
     /// The question with this id, or `NotFound` naming it; `DataLoss`
@@ -523,16 +532,36 @@ impl Bank {
         }
     }
 
-    /// Records a report about a live question's current revision. A retry
-    /// with the same request id returns the report recorded the first time,
-    /// even if its question was deleted since.
-    pub async fn report(&self, report: NewReport) -> Result<QuestionReport, Error> {
-        // Looked up first, as the question may be gone since. Racing
-        // retries both miss here; the writer still records only one.
+    /// This bank, accepting at most `per_hour` new reports an hour from one
+    /// reporter (see [`Bank::report`]); 0 leaves reports unlimited.
+    pub fn with_report_limit(self, per_hour: u32) -> Self {
+        Self {
+            report_limit: NonZeroU32::new(per_hour)
+                .map(|per_hour| Arc::new(ReportLimit::new(per_hour))),
+            ..self
+        }
+    }
+
+    /// Records a report about a live question's current revision, from
+    /// `address` (the client's, when known). A retry with the same request
+    /// id returns the report recorded the first time, even if its question
+    /// was deleted since or its reporter is over the limit now.
+    pub async fn report(
+        &self,
+        report: NewReport,
+        address: Option<IpAddr>,
+    ) -> Result<QuestionReport, Error> {
+        // Looked up first, so a retry is answered even after its question
+        // was deleted, and never counted against the limit: only a report
+        // recorded now is. (Two retries that race both miss here and are
+        // both counted, one without cause; the writer records only one.)
         if let Some(recorded) = self.reported(&report)? {
             return Ok(recorded);
         }
         let question = self.question(&report.question_id)?;
+        if let Some(limit) = &self.report_limit {
+            limit.admit(&report, address)?;
+        }
         let filed = report.filed(new_report_id(), question.revision, SystemTime::now());
         match self.store.record_report(filed).await? {
             Reported::New(recorded) => {
@@ -618,6 +647,63 @@ impl Bank {
             "audit: report resolved"
         );
         Ok(resolved)
+    }
+}
+
+/// How many new reports one reporter may file: a quota per hour for each
+/// respondent, or for each client address when the report is anonymous.
+/// Kept in this process's memory: each server counts on its own.
+#[derive(Debug)]
+struct ReportLimit {
+    per_hour: NonZeroU32,
+    reporters: DefaultKeyedRateLimiter<Reporter>,
+}
+
+/// Who a report counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Reporter {
+    Respondent(String),
+    Address(IpAddr),
+    /// Anonymous over a transport without addresses: all such share one
+    /// quota rather than escape it.
+    Unknown,
+}
+
+/// Above this many tracked reporters, forget those whose quota has refilled.
+/// Each was tracked for a report it filed, so they number no more than the
+/// reports recorded in the last hour.
+const REPORTERS_BEFORE_CLEANUP: usize = 10_000;
+
+impl ReportLimit {
+    fn new(per_hour: NonZeroU32) -> Self {
+        Self {
+            per_hour,
+            // The whole hour's quota may be used at once; then one report
+            // more each hour / `per_hour`.
+            reporters: RateLimiter::keyed(Quota::per_hour(per_hour)),
+        }
+    }
+
+    /// Counts `report` against its reporter's quota, or refuses it when
+    /// that is used up.
+    fn admit(&self, report: &NewReport, address: Option<IpAddr>) -> Result<(), Error> {
+        let reporter = match (&report.respondent_id, address) {
+            (Some(respondent_id), _) => Reporter::Respondent(respondent_id.clone()),
+            (None, Some(address)) => Reporter::Address(address),
+            (None, None) => Reporter::Unknown,
+        };
+        if self.reporters.len() > REPORTERS_BEFORE_CLEANUP {
+            self.reporters.retain_recent();
+        }
+        self.reporters.check_key(&reporter).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.reporters.clock().now());
+            Error::ResourceExhausted(format!(
+                "at most {} reports an hour are accepted from one respondent (or one client \
+                 address, for anonymous reports); nothing was recorded, retry in {} minute(s)",
+                self.per_hour,
+                wait.as_secs().div_ceil(60).max(1)
+            ))
+        })
     }
 }
 

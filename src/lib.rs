@@ -17,7 +17,7 @@
 //!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
 //! - [`bank`]: the use cases ([`bank::Bank`]): list, search, count, get,
 //!   answer, author, report, import and export, tying the domain's rules to
-//!   storage.
+//!   storage (and limiting how often one reporter reports).
 //! - [`domain`]: the rules, a leaf that knows nothing of the layers around
 //!   it. Questions, their translations and validation, which language a
 //!   caller is served ([`domain::language`]), grading, filters and signed

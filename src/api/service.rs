@@ -278,8 +278,10 @@ impl QuestionBank for QuestionBankService {
         &self,
         request: Request<pb::ReportQuestionRequest>,
     ) -> Result<Response<pb::QuestionReport>, Status> {
+        // Anonymous reports are limited per client address.
+        let address = request.remote_addr().map(|addr| addr.ip());
         let ReportQuestion(report) = request.into_inner().try_into()?;
-        let recorded = self.bank.report(report).await?;
+        let recorded = self.bank.report(report, address).await?;
         Ok(Response::new(report_to_proto(recorded)))
     }
 

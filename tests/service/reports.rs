@@ -1,19 +1,21 @@
 //! ReportQuestion, ListQuestionReports and ResolveQuestionReport: reports
 //! recorded against the current revision, bad input that records nothing,
-//! idempotent retries, and review with the token.
+//! idempotent retries, the per-reporter limit, and review with the token.
 
 use std::time::{Duration, SystemTime};
 
 use qbank::{
+    config::Limits,
     domain::report::{QuestionReport, ReportFilter},
-    pb,
+    pb::{self, question_bank_client::QuestionBankClient},
 };
-use tonic::{Code, Status};
+use tonic::{Code, Status, transport::Channel};
 
 use crate::{
     authoring::authorised,
     support::{
-        Options, TestApp, expect_code, expect_invalid_field, spawn_app, spawn_app_with, with_token,
+        Options, TestApp, expect_code, expect_invalid_field, spawn_app, spawn_app_with,
+        with_limits, with_token,
     },
 };
 
@@ -45,6 +47,15 @@ fn every_report(page_size: i32) -> pb::ListQuestionReportsRequest {
         page_size,
         ..Default::default()
     }
+}
+
+/// A server that accepts `per_hour` reports an hour from each reporter.
+async fn spawn_app_with_report_limit(per_hour: u32) -> TestApp {
+    spawn_app_with(with_limits(Limits {
+        report_limit: per_hour,
+        ..Limits::default()
+    }))
+    .await
 }
 
 impl TestApp {
@@ -282,6 +293,80 @@ async fn a_retry_still_returns_its_report_after_the_question_was_deleted() {
 
     assert_eq!(retried, original);
     assert_eq!(app.reports_stored().len(), 1);
+}
+
+#[tokio::test]
+async fn a_respondent_over_the_limit_is_refused_but_others_and_retries_are_not() {
+    let app = spawn_app_with_report_limit(3).await;
+    let mut first = None;
+    for n in 1..=3 {
+        let reported = app
+            .report(report_by("llm-001", "eager", &format!("eager-{n}")))
+            .await
+            .expect("within the limit");
+        first.get_or_insert(reported);
+    }
+
+    let refused = expect_code(
+        app.report(report_by("llm-001", "eager", "eager-4")).await,
+        Code::ResourceExhausted,
+    );
+    let other_respondent = app
+        .report(report_by("llm-001", "calm", "calm-1"))
+        .await
+        .expect("another respondent has a quota of its own");
+    let retry = app
+        .report(report_by("llm-001", "eager", "eager-1"))
+        .await
+        .expect("a retry of a recorded report is not a new one");
+
+    assert!(
+        refused.message().contains("at most 3 reports an hour"),
+        "{refused:?}"
+    );
+    assert_eq!(Some(retry), first);
+    let stored = app.reports_stored();
+    assert_eq!(stored.len(), 4);
+    assert!(
+        stored
+            .iter()
+            .all(|report| report.request_id.as_deref() != Some("eager-4"))
+    );
+    assert!(stored.iter().any(|report| report.id == other_respondent.id));
+}
+
+/// A client whose connections come from `address` (any 127/8 address
+/// reaches the loopback listener).
+async fn client_from(app: &TestApp, address: [u8; 4]) -> QuestionBankClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{}", app.addr))
+        .expect("endpoint")
+        .local_address(Some(address.into()))
+        .connect()
+        .await
+        .expect("connect from another loopback address");
+    QuestionBankClient::new(channel)
+}
+
+#[tokio::test]
+async fn anonymous_reports_are_limited_per_client_address() {
+    let app = spawn_app_with_report_limit(2).await;
+    for _ in 0..2 {
+        app.report(report("llm-001", pb::ReportReason::Typo))
+            .await
+            .expect("within the limit");
+    }
+
+    let refused = app.report(report("llm-001", pb::ReportReason::Typo)).await;
+    let from_another_address = client_from(&app, [127, 0, 0, 2])
+        .await
+        .report_question(report("llm-001", pb::ReportReason::Typo))
+        .await;
+    let with_a_respondent = app.report(report_by("llm-001", "named", "")).await;
+
+    expect_code(refused, Code::ResourceExhausted);
+    from_another_address.expect("another address has a quota of its own");
+    with_a_respondent.expect("a respondent is counted apart from its address");
+    assert_eq!(app.reports_stored().len(), 4);
 }
 
 #[tokio::test]
