@@ -1,10 +1,12 @@
-//! The question bank's use cases: look up, list, answer and author questions,
-//! import and export banks. Each validates what storage cannot, calls
-//! storage, and applies the domain rules. The layer between the transport
-//! and the domain: the domain knows nothing of storage, storage nothing of
-//! the use cases.
+//! The question bank's use cases: look up, list, answer, author and report
+//! questions, import and export banks. Each validates what storage cannot,
+//! calls storage, and applies the domain rules. The layer between the
+//! transport and the domain: the domain knows nothing of storage, storage
+//! nothing of the use cases.
 
-use std::{collections::HashSet, sync::Arc, time::SystemTime};
+use std::{collections::HashSet, net::IpAddr, num::NonZeroU32, sync::Arc, time::SystemTime};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _};
 
 use crate::domain::{
     authoring::{ChangeRefused, QuestionEdit},
@@ -17,6 +19,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::{PageTokenCodec, PageTokenError},
     question::Question,
+    report::{NewReport, QuestionReport, ReportFilter, ReportPosition, Resolution, ResolveRefused},
     search::{SearchQuery, search_key},
     statistics::{QuestionStats, RespondentStats},
     submission::{Attempt, GradedAnswer, Submission},
@@ -24,7 +27,9 @@ use crate::domain::{
 };
 use crate::{
     error::Error,
-    store::{Changed, Imported, Page, QuestionChange, Recorded, SearchPage, Store, StoreError},
+    store::{
+        Changed, Imported, Page, QuestionChange, Recorded, Reported, SearchPage, Store, StoreError,
+    },
 };
 
 /// A ListQuestions request, validated.
@@ -89,13 +94,20 @@ pub struct ListPage<T> {
 pub struct Bank {
     store: Store,
     page_tokens: PageTokenCodec,
+    /// `None`: reports are not limited.
+    report_limit: Option<Arc<ReportLimit>>,
 }
 
 impl Bank {
     /// A bank over `store`, signing page tokens with the store's key.
+    /// Reports are not limited: see [`Bank::with_report_limit`].
     pub fn new(store: Store) -> Self {
         let page_tokens = PageTokenCodec::new(store.page_token_key());
-        Self { store, page_tokens }
+        Self {
+            store,
+            page_tokens,
+            report_limit: None,
+        }
     }
 
     /// The question with this id, or `NotFound` naming it; `DataLoss`
@@ -618,6 +630,206 @@ impl Bank {
             None => Ok(None),
         }
     }
+
+    /// This bank, accepting at most `per_hour` new reports an hour from one
+    /// reporter (see [`Bank::report`]); 0 leaves reports unlimited.
+    pub fn with_report_limit(self, per_hour: u32) -> Self {
+        Self {
+            report_limit: NonZeroU32::new(per_hour)
+                .map(|per_hour| Arc::new(ReportLimit::new(per_hour))),
+            ..self
+        }
+    }
+
+    /// Records a report about a live question's current revision, from
+    /// `address` (the client's, when known). A retry with the same request
+    /// id returns the report recorded the first time, even if its question
+    /// was deleted since or its reporter is over the limit now.
+    pub async fn report(
+        &self,
+        report: NewReport,
+        address: Option<IpAddr>,
+    ) -> Result<QuestionReport, Error> {
+        // Looked up first, so a retry is answered even after its question
+        // was deleted, and never counted against the limit: only a report
+        // recorded now is. (Two retries that race both miss here and are
+        // both counted, one without cause; the writer records only one.)
+        if let Some(recorded) = self.reported(&report)? {
+            return Ok(recorded);
+        }
+        let question = self.question(&report.question_id)?;
+        if let Some(limit) = &self.report_limit {
+            limit.admit(&report, address)?;
+        }
+        let filed = report.filed(new_report_id(), question.revision, SystemTime::now());
+        match self.store.record_report(filed).await? {
+            Reported::New(recorded) => {
+                tracing::info!(
+                    method = "ReportQuestion",
+                    report_id = recorded.id,
+                    question_id = recorded.question_id,
+                    revision = recorded.question_revision,
+                    reason = recorded.reason.as_str(),
+                    "audit: question reported"
+                );
+                Ok(recorded)
+            }
+            Reported::Existing(recorded) => same_report(&report, recorded),
+        }
+    }
+
+    /// The report recorded earlier for the report's request id, if any.
+    fn reported(&self, report: &NewReport) -> Result<Option<QuestionReport>, Error> {
+        let Some(request_id) = &report.request_id else {
+            return Ok(None);
+        };
+        match self.store.report_by_request_id(request_id)? {
+            Some(recorded) => same_report(report, recorded).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of the reports matching `filter`, newest first.
+    pub fn reports(
+        &self,
+        filter: &ReportFilter,
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<ListPage<QuestionReport>, Error> {
+        let scope = reports_scope(filter);
+        let before = if page_token.is_empty() {
+            None
+        } else {
+            let position = self
+                .page_tokens
+                .decode_in(&scope, page_token)
+                .map_err(|error| FieldError::new("page_token", error.to_string()))?;
+            Some(ReportPosition::decode(&position).ok_or_else(|| {
+                FieldError::new("page_token", PageTokenError::Invalid.to_string())
+            })?)
+        };
+        // One more than the page tells whether another follows.
+        let mut reports = self.store.reports(filter, before.as_ref(), page_size + 1)?;
+        let more = reports.len() > page_size;
+        reports.truncate(page_size);
+        let next_page_token = match reports.last() {
+            Some(last) if more => Some(
+                self.page_tokens
+                    .encode_in(&scope, &last.position().encode()),
+            ),
+            _ => None,
+        };
+        Ok(ListPage {
+            total_size: reports.len() as u64,
+            entries: reports,
+            next_page_token,
+        })
+    }
+
+    /// Resolves an open report with its note, and returns it as it now is.
+    pub async fn resolve_report(&self, resolution: Resolution) -> Result<QuestionReport, Error> {
+        let resolved = self
+            .store
+            .resolve_report(resolution, SystemTime::now())
+            .await?
+            .map_err(|refused| {
+                let message = refused.to_string();
+                match refused {
+                    ResolveRefused::NotFound(_) => Error::NotFound(message),
+                    ResolveRefused::AlreadyResolved(_) => Error::FailedPrecondition(message),
+                }
+            })?;
+        tracing::info!(
+            method = "ResolveQuestionReport",
+            report_id = resolved.id,
+            question_id = resolved.question_id,
+            "audit: report resolved"
+        );
+        Ok(resolved)
+    }
+}
+
+/// How many new reports one reporter may file: a quota per hour for each
+/// respondent, or for each client address when the report is anonymous.
+/// Kept in this process's memory: each server counts on its own.
+#[derive(Debug)]
+struct ReportLimit {
+    per_hour: NonZeroU32,
+    reporters: DefaultKeyedRateLimiter<Reporter>,
+}
+
+/// Who a report counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Reporter {
+    Respondent(String),
+    Address(IpAddr),
+    /// Anonymous over a transport without addresses: all such share one
+    /// quota rather than escape it.
+    Unknown,
+}
+
+/// Above this many tracked reporters, forget those whose quota has refilled.
+/// Each was tracked for a report it filed, so they number no more than the
+/// reports recorded in the last hour.
+const REPORTERS_BEFORE_CLEANUP: usize = 10_000;
+
+impl ReportLimit {
+    fn new(per_hour: NonZeroU32) -> Self {
+        Self {
+            per_hour,
+            // The whole hour's quota may be used at once; then one report
+            // more each hour / `per_hour`.
+            reporters: RateLimiter::keyed(Quota::per_hour(per_hour)),
+        }
+    }
+
+    /// Counts `report` against its reporter's quota, or refuses it when
+    /// that is used up.
+    fn admit(&self, report: &NewReport, address: Option<IpAddr>) -> Result<(), Error> {
+        let reporter = match (&report.respondent_id, address) {
+            (Some(respondent_id), _) => Reporter::Respondent(respondent_id.clone()),
+            (None, Some(address)) => Reporter::Address(address),
+            (None, None) => Reporter::Unknown,
+        };
+        if self.reporters.len() > REPORTERS_BEFORE_CLEANUP {
+            self.reporters.retain_recent();
+        }
+        self.reporters.check_key(&reporter).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.reporters.clock().now());
+            Error::ResourceExhausted(format!(
+                "at most {} reports an hour are accepted from one respondent (or one client \
+                 address, for anonymous reports); nothing was recorded, retry in {} minute(s)",
+                self.per_hour,
+                wait.as_secs().div_ceil(60).max(1)
+            ))
+        })
+    }
+}
+
+/// A report's id: a UUIDv7, opaque and unique beyond one database, like an
+/// attempt's. Its time order is the listing's for reports filed apart.
+fn new_report_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+/// The report recorded for a request id, if `report` is that request.
+fn same_report(report: &NewReport, recorded: QuestionReport) -> Result<QuestionReport, Error> {
+    if report.matches(&recorded) {
+        Ok(recorded)
+    } else {
+        Err(FieldError::new(
+            "request_id",
+            "was already used for a different report; send a new request_id for each new report",
+        )
+        .into())
+    }
+}
+
+/// What a report listing's page tokens are signed for: its filter.
+fn reports_scope(filter: &ReportFilter) -> Vec<u8> {
+    let mut scope = b"reports\0".to_vec();
+    scope.extend_from_slice(&filter.canonical_bytes());
+    scope
 }
 
 /// `attempt`, graded against `revision`, with the explanation in the first

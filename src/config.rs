@@ -98,6 +98,7 @@ const DEFAULT_CALL_TIMEOUT: &str = "10";
 const DEFAULT_KEEPALIVE_INTERVAL: &str = "30";
 const DEFAULT_KEEPALIVE_TIMEOUT: &str = "10";
 const DEFAULT_RATE_LIMIT: &str = "0";
+const DEFAULT_REPORT_LIMIT: &str = "20";
 const DEFAULT_DB_BUSY_TIMEOUT: &str = "5";
 const DEFAULT_HANDSHAKE_TIMEOUT: &str = "10";
 const DEFAULT_MAX_IMPORT_BYTES: &str = "16777216";
@@ -155,7 +156,7 @@ pub struct Limits {
     #[arg(long, env = "QBANK_MAX_CONCURRENT_CALLS", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_CALLS)]
     pub max_concurrent_calls: usize,
 
-    /// Write calls (SubmitAnswer, authoring) in progress, a budget of their own: a
+    /// Write calls (SubmitAnswer, authoring, reports) in progress, a budget of their own: a
     /// flood of writes is refused RESOURCE_EXHAUSTED without refusing reads.
     #[arg(long, env = "QBANK_MAX_CONCURRENT_WRITES", value_name = "N", default_value = DEFAULT_MAX_CONCURRENT_WRITES)]
     pub max_concurrent_writes: usize,
@@ -196,6 +197,13 @@ pub struct Limits {
     #[arg(long, env = "QBANK_RATE_LIMIT", value_name = "CALLS_PER_SECOND", default_value = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
 
+    /// Reports (ReportQuestion) one respondent may file per hour, or one
+    /// client IP address for anonymous reports; more fail with
+    /// RESOURCE_EXHAUSTED and record nothing. Each server process counts on
+    /// its own. 0 turns the limit off.
+    #[arg(long, env = "QBANK_REPORT_LIMIT", value_name = "REPORTS_PER_HOUR", default_value = DEFAULT_REPORT_LIMIT)]
+    pub report_limit: u32,
+
     /// Seconds a database operation waits for a lock held by another
     /// connection or process before failing with UNAVAILABLE.
     #[arg(long, env = "QBANK_DB_BUSY_TIMEOUT", value_name = "SECONDS", default_value = DEFAULT_DB_BUSY_TIMEOUT, value_parser = parse_seconds)]
@@ -224,6 +232,7 @@ impl Default for Limits {
             keepalive_interval: seconds(DEFAULT_KEEPALIVE_INTERVAL),
             keepalive_timeout: seconds(DEFAULT_KEEPALIVE_TIMEOUT),
             rate_limit: number(DEFAULT_RATE_LIMIT) as u32,
+            report_limit: number(DEFAULT_REPORT_LIMIT) as u32,
             db_busy_timeout: seconds(DEFAULT_DB_BUSY_TIMEOUT),
         }
     }

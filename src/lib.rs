@@ -16,21 +16,23 @@
 //!   [`api::panic_guard`] contains a panicking handler to its call, and
 //!   [`api::cors`] lets allowed browser origins call over gRPC-Web.
 //! - [`bank`]: the use cases ([`bank::Bank`]): list, search, count, get,
-//!   answer, author, import and export, tying the domain's rules to storage.
+//!   answer, author, report, import and export, tying the domain's rules to
+//!   storage (and limiting how often one reporter reports).
 //! - [`domain`]: the rules, a leaf that knows nothing of the layers around
 //!   it. Questions, their translations and validation, which language a
 //!   caller is served ([`domain::language`]), grading, filters and signed
 //!   page tokens, search terms and queries ([`domain::search`]), category
-//!   and tag counts, edits and revisions ([`domain::authoring`]), the
-//!   bank-file format, the GIFT and Aiken formats other quiz tools write
+//!   and tag counts, edits and revisions ([`domain::authoring`]), reports
+//!   of problems with questions ([`domain::report`]), the bank-file format,
+//!   the GIFT and Aiken formats other quiz tools write
 //!   ([`domain::bank_formats`]), and cards (questions rendered once per
 //!   language for listings).
 //! - [`store`]: SQLite, the only module with SQL: a read pool, one writer
 //!   thread with group commit (every write: attempts, question changes,
-//!   imports, each with its search-index row and cards), the full-text index
-//!   (FTS5), the caches that follow every change (cards, counts, the best
-//!   matches of recent searches), a monitor that sees other processes'
-//!   changes, and the embedded migrations.
+//!   imports, each with its search-index row and cards, and reports), the
+//!   full-text index (FTS5), the caches that follow every change (cards,
+//!   counts, the best matches of recent searches), a monitor that sees other
+//!   processes' changes, and the embedded migrations.
 //! - [`error`]: the one error type and its one mapping to `tonic::Status`.
 //! - [`config`] and [`telemetry`]: flags, environment and logging for the
 //!   `qbank-server` binary.

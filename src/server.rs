@@ -162,7 +162,7 @@ pub async fn serve_with_metrics(
     }
     let admin_token = config.admin_token.as_deref().and_then(AdminToken::new);
     let service = QuestionBankServer::new(QuestionBankService::new(
-        Bank::new(store),
+        Bank::new(store).with_report_limit(config.limits.report_limit),
         admin_token,
         config.limits.max_import_bytes,
     ))

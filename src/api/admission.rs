@@ -55,6 +55,8 @@ const WRITE_METHODS: &[&str] = &[
     "/qbank.v1.QuestionBank/DeleteQuestion",
     "/qbank.v1.QuestionBank/UndeleteQuestion",
     "/qbank.v1.QuestionBank/ImportQuestions",
+    "/qbank.v1.QuestionBank/ReportQuestion",
+    "/qbank.v1.QuestionBank/ResolveQuestionReport",
 ];
 const HEALTH_SERVICE: &str = "/grpc.health.v1.Health/";
 /// Methods whose stream stays open for as long as the client wants.

@@ -24,6 +24,7 @@ use crate::{
         limits,
         listing::{QuestionFilter, page_size},
         question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
+        report::{NewReport, QuestionReport, ReportFilter, ReportReason, ReportState, Resolution},
         search::SearchQuery,
         statistics::{GroupStats, QuestionStats, RespondentStats},
         submission::Submission,
@@ -1261,5 +1262,159 @@ impl From<Answered> for pb::SubmitAnswerResponse {
             submit_time: Some(answer.submit_time.into()),
             explanation_language,
         }
+    }
+}
+
+/// A ReportQuestion request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuestion(pub NewReport);
+
+impl TryFrom<pb::ReportQuestionRequest> for ReportQuestion {
+    type Error = Error;
+
+    fn try_from(request: pb::ReportQuestionRequest) -> Result<Self, Error> {
+        let pb::ReportQuestionRequest {
+            question_id,
+            reason,
+            comment,
+            respondent_id,
+            request_id,
+        } = request;
+        let reason = report_reason_from_proto(reason)?;
+        Ok(Self(NewReport::new(
+            question_id,
+            reason,
+            comment,
+            respondent_id,
+            request_id,
+        )?))
+    }
+}
+
+/// A ListQuestionReports request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListReports {
+    /// Which reports.
+    pub filter: ReportFilter,
+    /// At most this many reports.
+    pub page_size: usize,
+    /// The previous page's token; empty for the first page.
+    pub page_token: String,
+}
+
+impl TryFrom<pb::ListQuestionReportsRequest> for ListReports {
+    type Error = Error;
+
+    fn try_from(request: pb::ListQuestionReportsRequest) -> Result<Self, Error> {
+        let pb::ListQuestionReportsRequest {
+            question_id,
+            state,
+            page_size: requested_page_size,
+            page_token,
+        } = request;
+        check_length("page_token", &page_token, limits::PAGE_TOKEN_MAX_CHARS)?;
+        Ok(Self {
+            filter: ReportFilter::new(question_id, report_state_from_proto(state)?)?,
+            page_size: page_size(requested_page_size)?,
+            page_token,
+        })
+    }
+}
+
+/// A ResolveQuestionReport request, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveReport(pub Resolution);
+
+impl TryFrom<pb::ResolveQuestionReportRequest> for ResolveReport {
+    type Error = Error;
+
+    fn try_from(request: pb::ResolveQuestionReportRequest) -> Result<Self, Error> {
+        let pb::ResolveQuestionReportRequest {
+            id,
+            resolution_note,
+        } = request;
+        Ok(Self(Resolution::new(id, resolution_note)?))
+    }
+}
+
+/// A report is about something: unspecified is refused, not defaulted.
+fn report_reason_from_proto(value: i32) -> Result<ReportReason, FieldError> {
+    match pb::ReportReason::try_from(value) {
+        Ok(pb::ReportReason::WrongAnswer) => Ok(ReportReason::WrongAnswer),
+        Ok(pb::ReportReason::Ambiguous) => Ok(ReportReason::Ambiguous),
+        Ok(pb::ReportReason::Typo) => Ok(ReportReason::Typo),
+        Ok(pb::ReportReason::Outdated) => Ok(ReportReason::Outdated),
+        Ok(pb::ReportReason::Other) => Ok(ReportReason::Other),
+        Ok(pb::ReportReason::Unspecified) => Err(FieldError::new("reason", "is required")),
+        Err(_) => Err(unknown_enum_value("reason", value)),
+    }
+}
+
+/// Unspecified means "any state".
+fn report_state_from_proto(value: i32) -> Result<Option<ReportState>, FieldError> {
+    match pb::ReportState::try_from(value) {
+        Ok(pb::ReportState::Unspecified) => Ok(None),
+        Ok(pb::ReportState::Open) => Ok(Some(ReportState::Open)),
+        Ok(pb::ReportState::Resolved) => Ok(Some(ReportState::Resolved)),
+        Err(_) => Err(unknown_enum_value("state", value)),
+    }
+}
+
+fn report_reason_to_proto(reason: ReportReason) -> pb::ReportReason {
+    match reason {
+        ReportReason::WrongAnswer => pb::ReportReason::WrongAnswer,
+        ReportReason::Ambiguous => pb::ReportReason::Ambiguous,
+        ReportReason::Typo => pb::ReportReason::Typo,
+        ReportReason::Outdated => pb::ReportReason::Outdated,
+        ReportReason::Other => pb::ReportReason::Other,
+    }
+}
+
+fn report_state_to_proto(state: ReportState) -> pb::ReportState {
+    match state {
+        ReportState::Open => pb::ReportState::Open,
+        ReportState::Resolved => pb::ReportState::Resolved,
+    }
+}
+
+/// A report as the report calls answer it.
+pub fn report_to_proto(report: QuestionReport) -> pb::QuestionReport {
+    let QuestionReport {
+        id,
+        question_id,
+        question_revision,
+        reason,
+        comment,
+        respondent_id,
+        // The reporter's own key: not part of what a report shows.
+        request_id: _,
+        state,
+        create_time,
+        resolution_note,
+    } = report;
+    pb::QuestionReport {
+        id,
+        question_id,
+        question_revision,
+        reason: report_reason_to_proto(reason).into(),
+        comment,
+        respondent_id: respondent_id.unwrap_or_default(),
+        state: report_state_to_proto(state).into(),
+        create_time: Some(create_time.into()),
+        resolution_note,
+    }
+}
+
+/// A page of reports as ListQuestionReports answers it.
+pub fn reports_to_proto(page: ListPage<QuestionReport>) -> pb::ListQuestionReportsResponse {
+    let ListPage {
+        entries,
+        next_page_token,
+        // The contract has no count of reports.
+        total_size: _,
+    } = page;
+    pb::ListQuestionReportsResponse {
+        reports: entries.into_iter().map(report_to_proto).collect(),
+        next_page_token: next_page_token.unwrap_or_default(),
     }
 }

@@ -7,10 +7,11 @@ use super::{
     auth::{AdminToken, authorize_authoring, authorize_view},
     convert::{
         BatchGet, CreateQuestion, DeleteQuestion, Draw, ExportQuestions, GetQuestion, ImportHeader,
-        ListCategories, ListQuestions, ListRevisions, ListTags, SubmitAnswer, UpdateQuestion, View,
-        batch_of_cards, batch_of_questions, card_page_to_wire, card_to_wire, categories_to_proto,
-        drawn_to_wire, encoded_cards, encoded_questions, export_to_proto, import_header,
-        list_page_to_wire, question_to_proto, question_to_wire, respondent_stats_request,
+        ListCategories, ListQuestions, ListReports, ListRevisions, ListTags, ReportQuestion,
+        ResolveReport, SubmitAnswer, UpdateQuestion, View, batch_of_cards, batch_of_questions,
+        card_page_to_wire, card_to_wire, categories_to_proto, drawn_to_wire, encoded_cards,
+        encoded_questions, export_to_proto, import_header, list_page_to_wire, question_to_proto,
+        question_to_wire, report_to_proto, reports_to_proto, respondent_stats_request,
         revisions_to_proto, stats_request, tags_to_proto, undelete_id,
     },
     wire::{self, question_bank_server::QuestionBank},
@@ -307,23 +308,35 @@ impl QuestionBank for QuestionBankService {
 
     async fn report_question(
         &self,
-        _request: Request<pb::ReportQuestionRequest>,
+        request: Request<pb::ReportQuestionRequest>,
     ) -> Result<Response<pb::QuestionReport>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        // Anonymous reports are limited per client address.
+        let address = request.remote_addr().map(|addr| addr.ip());
+        let ReportQuestion(report) = request.into_inner().try_into()?;
+        let recorded = self.bank.report(report, address).await?;
+        Ok(Response::new(report_to_proto(recorded)))
     }
 
     async fn list_question_reports(
         &self,
-        _request: Request<pb::ListQuestionReportsRequest>,
+        request: Request<pb::ListQuestionReportsRequest>,
     ) -> Result<Response<pb::ListQuestionReportsResponse>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let ListReports {
+            filter,
+            page_size,
+            page_token,
+        } = self.authoring(request)?.try_into()?;
+        let page = self.bank.reports(&filter, page_size, &page_token)?;
+        Ok(Response::new(reports_to_proto(page)))
     }
 
     async fn resolve_question_report(
         &self,
-        _request: Request<pb::ResolveQuestionReportRequest>,
+        request: Request<pb::ResolveQuestionReportRequest>,
     ) -> Result<Response<pb::QuestionReport>, Status> {
-        Err(Status::unimplemented("not yet served"))
+        let ResolveReport(resolution) = self.authoring(request)?.try_into()?;
+        let resolved = self.bank.resolve_report(resolution).await?;
+        Ok(Response::new(report_to_proto(resolved)))
     }
 }
 

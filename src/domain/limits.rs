@@ -39,3 +39,7 @@ pub const SEED_MAX_CHARS: usize = 128;
 pub const BATCH_IDS_MAX: usize = 100;
 /// `request_id` of a submission: room for a UUID or a ULID with a prefix.
 pub const REQUEST_ID_MAX_CHARS: usize = 128;
+/// A report's `comment`, and the `resolution_note` of its resolution.
+pub const REPORT_TEXT_MAX_CHARS: usize = 2_000;
+/// A report `id` in requests: a UUID's 36 characters, with room to spare.
+pub const REPORT_ID_MAX_CHARS: usize = 64;

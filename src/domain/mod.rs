@@ -1,6 +1,6 @@
 //! The domain: what a question is, how answers are graded, how listings page,
-//! how a question is edited, what bank files look like. A leaf: it knows
-//! neither protobuf nor storage nor the use cases (`crate::bank`).
+//! how a question is edited and reported, what bank files look like. A leaf:
+//! it knows neither protobuf nor storage nor the use cases (`crate::bank`).
 
 pub mod authoring;
 pub mod bank_file;
@@ -14,6 +14,7 @@ pub mod limits;
 pub mod listing;
 pub mod page_token;
 pub mod question;
+pub mod report;
 pub mod search;
 pub mod statistics;
 pub mod submission;

@@ -12,7 +12,8 @@
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
 //!   batch instead of once per call, and request-id checks never race.
 //!   Question changes (authoring) go through it too, one transaction each
-//!   with the question's row, revision, tags and card.
+//!   with the question's row, revision, tags and card; and reports, whose
+//!   request-id checks need the same one writer.
 //! - the cards served most, in memory and bounded by size, and the count of
 //!   each filter listed (`caches`): forgotten by the writer when a change
 //!   commits, and by the monitor within a second of another process's
@@ -45,6 +46,7 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::Question,
+    report::{QuestionReport, ReportFilter, ReportPosition, Resolution, ResolveRefused},
     search::{SearchQuery, search_key},
     statistics::{AttemptTotals, RespondentFirst},
     submission::{Attempt, GradedAnswer},
@@ -150,6 +152,16 @@ pub enum Recorded {
     /// An attempt with the same request id was stored before; nothing new was
     /// written. The caller decides whether it is the same request.
     Existing(Attempt),
+}
+
+/// The outcome of recording a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reported {
+    /// Stored now.
+    New(QuestionReport),
+    /// A report with the same request id was stored before; nothing new was
+    /// written. The caller decides whether it is the same request.
+    Existing(QuestionReport),
 }
 
 /// One page of a listing (of questions, or of their cards), and how many
@@ -952,6 +964,70 @@ impl Store {
             Ok(ids)
         })
         .await
+    }
+
+    /// Stores a report durably, unless its request id was seen before.
+    /// Returns only after the commit.
+    pub async fn record_report(&self, report: QuestionReport) -> Result<Reported, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let job = writer::Job::RecordReport {
+            report,
+            reply,
+            span: tracing::Span::current(),
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Resolves an open report at `resolve_time`, through the writer, and
+    /// returns it as it now is; refused (and nothing changed) when it does
+    /// not exist or is resolved already.
+    pub async fn resolve_report(
+        &self,
+        resolution: Resolution,
+        resolve_time: SystemTime,
+    ) -> Result<Result<QuestionReport, ResolveRefused>, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let job = writer::Job::ResolveReport {
+            resolution,
+            resolve_time,
+            reply,
+            span: tracing::Span::current(),
+        };
+        self.writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// The report recorded for this request id.
+    pub fn report_by_request_id(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<QuestionReport>, StoreError> {
+        sqlite::report_by_request_id(&*self.readers.get()?, request_id)
+    }
+
+    /// Up to `limit` reports matching `filter`, newest first, after
+    /// `before`. One index range of at most `limit` rows: it runs inline,
+    /// like a primary-key read.
+    pub fn reports(
+        &self,
+        filter: &ReportFilter,
+        before: Option<&ReportPosition>,
+        limit: usize,
+    ) -> Result<Vec<QuestionReport>, StoreError> {
+        sqlite::reports(&*self.readers.get()?, filter, before, limit)
     }
 
     /// How busy the read pool and the write queue are right now, for metrics.

@@ -23,6 +23,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../migrations/0007_translations_and_search.sql"
     )),
     M::up(include_str!("../../migrations/0008_attempt_statistics.sql")),
+    M::up(include_str!("../../migrations/0009_question_reports.sql")),
 ];
 
 /// Brings the schema up to date in one transaction.

@@ -10,8 +10,8 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Changed, ImportOutcomes, Imported, Page, QuestionChange, Recorded, SearchPage, StoreError,
-    from_unix_micros,
+    Changed, ImportOutcomes, Imported, Page, QuestionChange, Recorded, Reported, SearchPage,
+    StoreError, from_unix_micros,
     search_index::{SearchDocument, facet_terms},
     to_unix_micros,
 };
@@ -22,6 +22,10 @@ use crate::domain::{
     listing::QuestionFilter,
     page_token::SIGNING_KEY_LEN,
     question::{AnswerKey, Choice, Difficulty, Question, QuestionType, Translation},
+    report::{
+        QuestionReport, ReportFilter, ReportPosition, ReportReason, ReportState, Resolution,
+        ResolveRefused,
+    },
     search::SearchQuery,
     statistics::{AttemptTotals, RespondentFirst},
     submission::{Attempt, GradedAnswer},
@@ -1886,4 +1890,226 @@ pub(super) fn matching_ids(
         .query_map(params_from_iter(&query.values), |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     Ok(ids)
+}
+
+/// A report's columns, in the order [`report_from_row`] reads them.
+const REPORT_COLUMNS: &str = "id, question_id, question_revision, reason, comment, \
+     respondent_id, request_id, state, create_time, resolution_note";
+
+fn report_from_row(row: &Row<'_>) -> rusqlite::Result<QuestionReport> {
+    Ok(QuestionReport {
+        id: row.get(0)?,
+        question_id: row.get(1)?,
+        question_revision: row.get(2)?,
+        reason: enum_column(row, 3, ReportReason::parse)?,
+        comment: row.get(4)?,
+        respondent_id: row.get(5)?,
+        request_id: row.get(6)?,
+        state: enum_column(row, 7, ReportState::parse)?,
+        create_time: from_unix_micros(row.get(8)?),
+        resolution_note: row.get(9)?,
+    })
+}
+
+pub(super) fn report_by_request_id(
+    connection: &Connection,
+    request_id: &str,
+) -> Result<Option<QuestionReport>, StoreError> {
+    let report = connection
+        .prepare_cached(&format!(
+            "SELECT {REPORT_COLUMNS} FROM question_reports WHERE request_id = ?1"
+        ))?
+        .query_row([request_id], report_from_row)
+        .optional()?;
+    Ok(report)
+}
+
+/// Records `report` unless a report with its request id exists, which is
+/// then returned instead. Runs inside the writer's transaction, as
+/// [`record_attempt`] does, so retries that race cannot both record.
+pub(super) fn record_report(
+    connection: &Connection,
+    mut report: QuestionReport,
+) -> Result<Reported, StoreError> {
+    // Stored at microsecond precision: return exactly what a retry will read.
+    report.create_time = from_unix_micros(to_unix_micros(report.create_time));
+    let inserted = connection
+        .prepare_cached(
+            "INSERT INTO question_reports (id, question_id, question_revision, reason, comment,
+                 respondent_id, request_id, state, create_time, resolution_note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (request_id) DO NOTHING
+             RETURNING 1",
+        )?
+        .query_row(
+            params![
+                report.id,
+                report.question_id,
+                report.question_revision,
+                report.reason.as_str(),
+                report.comment,
+                report.respondent_id,
+                report.request_id,
+                report.state.as_str(),
+                to_unix_micros(report.create_time),
+                report.resolution_note,
+            ],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if inserted.is_some() {
+        return Ok(Reported::New(report));
+    }
+    report
+        .request_id
+        .as_deref()
+        .map(|request_id| report_by_request_id(connection, request_id))
+        .transpose()?
+        .flatten()
+        .map(Reported::Existing)
+        .ok_or_else(|| {
+            StoreError::Internal("a report conflicted, but none has its request id".into())
+        })
+}
+
+/// Resolves an open report inside the writer's transaction; a report that
+/// does not exist or is resolved already is refused and nothing changes.
+pub(super) fn resolve_report(
+    connection: &Connection,
+    resolution: &Resolution,
+    resolve_time: std::time::SystemTime,
+) -> Result<Result<QuestionReport, ResolveRefused>, StoreError> {
+    // The state check is part of the update, so two resolutions of one
+    // report cannot both succeed.
+    let resolved = connection
+        .prepare_cached(&format!(
+            "UPDATE question_reports
+             SET state = 'resolved', resolution_note = ?2, resolve_time = ?3
+             WHERE id = ?1 AND state = 'open'
+             RETURNING {REPORT_COLUMNS}"
+        ))?
+        .query_row(
+            params![
+                resolution.report_id,
+                resolution.note,
+                to_unix_micros(resolve_time)
+            ],
+            report_from_row,
+        )
+        .optional()?;
+    if let Some(report) = resolved {
+        return Ok(Ok(report));
+    }
+    let exists: bool = connection
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM question_reports WHERE id = ?1)")?
+        .query_row([&resolution.report_id], |row| row.get(0))?;
+    let id = resolution.report_id.clone();
+    Ok(Err(if exists {
+        ResolveRefused::AlreadyResolved(id)
+    } else {
+        ResolveRefused::NotFound(id)
+    }))
+}
+
+/// Up to `limit` reports matching `filter`, newest first (create time, then
+/// id), after `before` in that order.
+pub(super) fn reports(
+    connection: &Connection,
+    filter: &ReportFilter,
+    before: Option<&ReportPosition>,
+    limit: usize,
+) -> Result<Vec<QuestionReport>, StoreError> {
+    let (sql, values) = reports_query(filter, before, limit);
+    let reports = connection
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&values), report_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(reports)
+}
+
+/// The statement of a page of [`reports`] and its bound values. Built from
+/// fixed fragments, so each filter combination is one cached statement; and
+/// each is one range of an index of migration 0009, walked backwards, so a
+/// page reads only its own rows at any depth.
+fn reports_query(
+    filter: &ReportFilter,
+    before: Option<&ReportPosition>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(question_id) = &filter.question_id {
+        values.push(Value::Text(question_id.clone()));
+        conditions.push(format!("question_id = ?{}", values.len()));
+    }
+    if let Some(state) = filter.state {
+        values.push(Value::Text(state.as_str().to_owned()));
+        conditions.push(format!("state = ?{}", values.len()));
+    }
+    if let Some(before) = before {
+        values.push(Value::Integer(to_unix_micros(before.create_time)));
+        values.push(Value::Text(before.id.clone()));
+        conditions.push(format!(
+            "(create_time, id) < (?{}, ?{})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM question_reports {where_clause}
+         ORDER BY create_time DESC, id DESC LIMIT ?{}",
+        values.len()
+    );
+    (sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_report_listing_is_one_index_range_in_its_order() {
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        super::super::schema::migrate(&mut connection).expect("migrate");
+        let before = ReportPosition {
+            create_time: std::time::SystemTime::UNIX_EPOCH,
+            id: String::new(),
+        };
+        let question = || Some("llm-001".to_owned());
+        let open = Some(ReportState::Open);
+        for (question_id, state, index) in [
+            (None, None, "question_reports_newest"),
+            (None, open, "question_reports_by_state"),
+            (question(), None, "question_reports_by_question"),
+            (question(), open, "question_reports_by_question_and_state"),
+        ] {
+            let filter = ReportFilter { question_id, state };
+            for before in [None, Some(&before)] {
+                let (sql, values) = reports_query(&filter, before, 10);
+                let plan: Vec<String> = connection
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .expect("prepare")
+                    .query_map(params_from_iter(&values), |row| row.get(3))
+                    .expect("plan")
+                    .collect::<Result<_, _>>()
+                    .expect("plan rows");
+                let plan = plan.join("; ");
+                // One step, a range of the index (the keyset's too), with
+                // no sort after it.
+                assert!(
+                    plan.split_whitespace().any(|word| word == index)
+                        && (before.is_none() || plan.contains("(create_time,id)<(?,?)"))
+                        && !plan.contains(';')
+                        && !plan.contains("TEMP B-TREE"),
+                    "{filter:?} after {before:?}: {plan}"
+                );
+            }
+        }
+    }
 }

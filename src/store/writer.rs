@@ -23,12 +23,16 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{
-    BoxError, Changed, ImportOutcomes, Imported, QuestionChange, Recorded, StoreError, WriteHealth,
-    caches::Caches, monitor::DatabaseFile, sqlite,
+    BoxError, Changed, ImportOutcomes, Imported, QuestionChange, Recorded, Reported, StoreError,
+    WriteHealth, caches::Caches, monitor::DatabaseFile, sqlite,
 };
 use crate::{
     domain::{
-        authoring::ChangeRefused, card::CardFormat, question::Question, submission::GradedAnswer,
+        authoring::ChangeRefused,
+        card::CardFormat,
+        question::Question,
+        report::{QuestionReport, Resolution, ResolveRefused},
+        submission::GradedAnswer,
     },
     error::error_chain,
 };
@@ -95,19 +99,37 @@ pub(super) enum Job {
         reply: oneshot::Sender<ImportOutcome>,
         span: tracing::Span,
     },
+    /// Record a report (see [`sqlite::record_report`]).
+    RecordReport {
+        report: QuestionReport,
+        reply: oneshot::Sender<Result<Reported, StoreError>>,
+        span: tracing::Span,
+    },
+    /// Resolve a report (see [`sqlite::resolve_report`]).
+    ResolveReport {
+        resolution: Resolution,
+        resolve_time: SystemTime,
+        reply: oneshot::Sender<ResolveOutcome>,
+        span: tracing::Span,
+    },
 }
 
 /// What an import answers: each question's outcome, or the first question
 /// whose change was refused (and nothing imported).
 pub(super) type ImportOutcome = Result<ImportOutcomes, StoreError>;
 
+/// What a resolution answers: the report resolved, or why not.
+pub(super) type ResolveOutcome = Result<Result<QuestionReport, ResolveRefused>, StoreError>;
+
 impl Job {
     fn span(&self) -> &tracing::Span {
         match self {
             Self::RecordAttempt { span, .. }
             | Self::ChangeQuestion { span, .. }
-            | Self::Import { span, .. } => span,
-            Self::Derive { span, .. } => span,
+            | Self::Import { span, .. }
+            | Self::RecordReport { span, .. }
+            | Self::ResolveReport { span, .. }
+            | Self::Derive { span, .. } => span,
         }
     }
 }
@@ -121,6 +143,8 @@ enum Done {
     Changed(ChangeOutcome, (i64, i64)),
     /// The same, for an import.
     Imported(ImportOutcome, (i64, i64)),
+    Reported(Result<Reported, StoreError>),
+    Resolved(ResolveOutcome),
 }
 
 impl Done {
@@ -128,7 +152,9 @@ impl Done {
         match self {
             Self::Recorded(Err(error))
             | Self::Changed(Err(error), _)
-            | Self::Imported(Err(error), _) => Some(error),
+            | Self::Imported(Err(error), _)
+            | Self::Reported(Err(error))
+            | Self::Resolved(Err(error)) => Some(error),
             _ => None,
         }
     }
@@ -289,6 +315,8 @@ impl Writer {
                         }
                         Job::Import { .. } => Done::Imported(Err(for_each_caller(&shared)), (0, 0)),
                         Job::Derive { .. } => Done::Derived,
+                        Job::RecordReport { .. } => Done::Reported(Err(for_each_caller(&shared))),
+                        Job::ResolveReport { .. } => Done::Resolved(Err(for_each_caller(&shared))),
                     })
                     .collect()
             }
@@ -347,6 +375,13 @@ impl Writer {
                     }
                     let _ = reply.send(outcome);
                 }
+                // Reports touch nothing the caches hold.
+                (Job::RecordReport { reply, .. }, Done::Reported(outcome)) => {
+                    let _ = reply.send(outcome);
+                }
+                (Job::ResolveReport { reply, .. }, Done::Resolved(outcome)) => {
+                    let _ = reply.send(outcome);
+                }
                 // Outcomes are made job by job, in order; a mismatch would be
                 // a bug, and its caller then hears that the writer stopped.
                 _ => tracing::error!("a write's outcome does not match its job"),
@@ -401,6 +436,18 @@ impl Writer {
                     let after = sqlite::bank_generation(&transaction)?;
                     Done::Imported(outcome, (before, after))
                 }
+                Job::RecordReport { report, .. } => {
+                    Done::Reported(sqlite::record_report(&transaction, report.clone()))
+                }
+                Job::ResolveReport {
+                    resolution,
+                    resolve_time,
+                    ..
+                } => Done::Resolved(sqlite::resolve_report(
+                    &transaction,
+                    resolution,
+                    *resolve_time,
+                )),
             };
             // A refused change, and any dry run, leave nothing behind.
             let refused = matches!(

@@ -24,6 +24,7 @@ mod lifecycle;
 mod limits;
 mod list_questions;
 mod metrics;
+mod reports;
 mod search;
 mod statistics;
 mod streams;
