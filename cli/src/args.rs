@@ -95,6 +95,8 @@ pub(crate) enum Command {
     Tags(TagsArgs),
     /// Show one question with its choices.
     Get(GetArgs),
+    /// Draw questions at random from those that match the filters.
+    Draw(DrawArgs),
     /// Answer a question and see whether it was right.
     Answer(AnswerArgs),
     /// Answer questions one at a time, then see the score.
@@ -127,7 +129,8 @@ pub(crate) enum Command {
     Export(ExportArgs),
 }
 
-/// Which questions `list`, `search`, `quiz` and `export` take; unset filters match everything.
+/// Which questions `list`, `search`, `draw`, `quiz` and `export` take; unset filters match
+/// everything.
 #[derive(Debug, Args)]
 pub(crate) struct QuestionFilter {
     /// Only questions of this category, e.g. llm.
@@ -219,6 +222,37 @@ pub(crate) struct GetArgs {
     /// Also show the answer and explanation (needs --token).
     #[arg(long)]
     pub(crate) full: bool,
+}
+
+/// The most questions one draw (and so one quiz) can ask for: the server's limit.
+const MAX_DRAW_COUNT: i64 = 100;
+
+/// Arguments of `qbank draw`.
+#[derive(Debug, Args)]
+pub(crate) struct DrawArgs {
+    #[command(flatten)]
+    pub(crate) filter: QuestionFilter,
+
+    /// How many questions to draw.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i32).range(1..=MAX_DRAW_COUNT)
+    )]
+    pub(crate) count: i32,
+
+    /// Draw the same questions in the same order as every draw with this seed and the same
+    /// filters (while the bank does not change).
+    #[arg(long)]
+    pub(crate) seed: Option<String>,
+
+    /// Who the questions are for (see --exclude-answered).
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: Option<String>,
+
+    /// Leave out every question --respondent has answered.
+    #[arg(long, requires = "respondent")]
+    pub(crate) exclude_answered: bool,
 }
 
 /// Arguments of `qbank answer`.
@@ -574,6 +608,29 @@ mod tests {
             let error = Cli::try_parse_from(args).expect_err("no query");
             assert_eq!(error.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn draw_exclude_answered_needs_a_respondent() {
+        let error = Cli::try_parse_from(["qbank", "draw", "--exclude-answered"])
+            .expect_err("no respondent");
+        assert_eq!(error.exit_code(), 2);
+        let cli = Cli::try_parse_from([
+            "qbank",
+            "draw",
+            "--exclude-answered",
+            "--respondent",
+            "alice",
+            "--tag",
+            "rlhf",
+        ])
+        .expect("valid arguments");
+        let Command::Draw(draw) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert!(draw.exclude_answered);
+        assert_eq!(draw.count, 10);
+        assert_eq!(draw.filter.tags, ["rlhf"]);
     }
 
     #[test]

@@ -133,6 +133,17 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
+    /// Questions drawn at random from those that match the request's filters.
+    pub(crate) async fn draw_questions(
+        &mut self,
+        request: pb::DrawQuestionsRequest,
+    ) -> Result<pb::DrawQuestionsResponse, Error> {
+        let result = self.questions.draw_questions(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
     /// How many live questions each category has, by difficulty and type.
     pub(crate) async fn list_categories(
         &mut self,

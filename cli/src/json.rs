@@ -202,6 +202,29 @@ impl<'a> From<&'a pb::ListQuestionsResponse> for QuestionPageJson<'a> {
     }
 }
 
+/// `qbank.v1.DrawQuestionsResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct DrawJson<'a> {
+    questions: Vec<QuestionJson<'a>>,
+    exhausted: bool,
+    available: i32,
+}
+
+impl<'a> From<&'a pb::DrawQuestionsResponse> for DrawJson<'a> {
+    fn from(draw: &'a pb::DrawQuestionsResponse) -> Self {
+        let pb::DrawQuestionsResponse {
+            questions,
+            exhausted,
+            available,
+        } = draw;
+        Self {
+            questions: questions.iter().map(QuestionJson::from).collect(),
+            exhausted: *exhausted,
+            available: *available,
+        }
+    }
+}
+
 /// `qbank.v1.SubmitAnswerResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -31,6 +31,15 @@ pub(crate) fn format_score(score: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// `1 question`, `3 questions`: a count and its noun, in the plural unless it is one.
+pub(crate) fn count_of(count: i64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// One line about a question: id, type, difficulty, category, language and revision.
 pub(crate) fn question_summary(question: &pb::Question) -> String {
     format!(
@@ -142,6 +151,13 @@ mod tests {
         assert_eq!(format_score(0.5), "0.5");
         assert_eq!(format_score(1.0 / 3.0), "0.33");
         assert_eq!(format_score(7.5), "7.5");
+    }
+
+    #[test]
+    fn counts_take_the_plural_unless_they_are_one() {
+        assert_eq!(count_of(1, "question"), "1 question");
+        assert_eq!(count_of(0, "question"), "0 questions");
+        assert_eq!(count_of(3, "attempt"), "3 attempts");
     }
 
     #[test]

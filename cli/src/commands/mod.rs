@@ -5,6 +5,7 @@ mod answer;
 mod categories;
 mod create;
 mod delete;
+mod draw;
 mod edit;
 mod export;
 mod get;
@@ -60,6 +61,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Categories(args) => categories::run(&mut client, args, format, &mut out).await,
         Command::Tags(args) => tags::run(&mut client, args, format, &mut out).await,
         Command::Get(args) => get::run(&mut client, args, languages, format, &mut out).await,
+        Command::Draw(args) => draw::run(&mut client, args, languages, format, &mut out).await,
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
