@@ -99,7 +99,12 @@ pub(crate) enum Command {
     Draw(DrawArgs),
     /// Answer a question and see whether it was right.
     Answer(AnswerArgs),
-    /// Answer questions one at a time, then see the score.
+    /// Answer questions drawn at random one at a time, then see the score.
+    #[command(
+        after_help = "With --respondent, questions that respondent has answered are left out, so \
+                      each quiz brings new ones until none are left. --seed repeats a quiz: the \
+                      same seed with the same filters asks the same questions in the same order."
+    )]
     Quiz(QuizArgs),
     /// Show the server's health status (exit code 0 only when SERVING).
     Health(HealthArgs),
@@ -277,10 +282,20 @@ pub(crate) struct QuizArgs {
     pub(crate) filter: QuestionFilter,
 
     /// How many questions to ask.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) count: u32,
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i32).range(1..=MAX_DRAW_COUNT)
+    )]
+    pub(crate) count: i32,
 
-    /// Who answers; stored with each attempt.
+    /// Ask the same questions in the same order as every quiz with this seed and the same
+    /// filters (while the bank does not change).
+    #[arg(long)]
+    pub(crate) seed: Option<String>,
+
+    /// Who answers: stored with each attempt, and the questions they have answered before
+    /// are not asked again.
     #[arg(long, env = "QBANK_RESPONDENT")]
     pub(crate) respondent: Option<String>,
 }
@@ -631,6 +646,18 @@ mod tests {
         assert!(draw.exclude_answered);
         assert_eq!(draw.count, 10);
         assert_eq!(draw.filter.tags, ["rlhf"]);
+    }
+
+    #[test]
+    fn draws_and_quizzes_ask_for_1_to_100_questions() {
+        for command in ["draw", "quiz"] {
+            for count in ["0", "101"] {
+                let error = Cli::try_parse_from(["qbank", command, "--count", count])
+                    .expect_err("out of range");
+                assert_eq!(error.exit_code(), 2, "{command} --count {count}");
+            }
+            assert!(Cli::try_parse_from(["qbank", command, "--count", "100"]).is_ok());
+        }
     }
 
     #[test]

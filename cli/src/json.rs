@@ -390,8 +390,14 @@ impl<'a> From<&'a pb::TagCount> for TagCountJson<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct QuizJson<'a> {
-    /// How many questions were asked for (`--count`, or fewer if fewer match).
+    /// How many questions were drawn for the quiz (`--count`, or fewer if fewer are
+    /// available).
     pub(crate) asked: usize,
+    /// How many questions the draw could pick from: those that match the filters, less
+    /// those `--respondent` has answered.
+    pub(crate) available: i32,
+    /// True when fewer than `--count` were available: the quiz asked them all.
+    pub(crate) exhausted: bool,
     pub(crate) answered: usize,
     pub(crate) correct: usize,
     /// The sum of the answers' scores, partial credit included.
