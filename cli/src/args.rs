@@ -132,6 +132,8 @@ pub(crate) enum Command {
                       TOML otherwise."
     )]
     Export(ExportArgs),
+    /// Show how a question's attempts went and how its choices spread.
+    Stats(StatsArgs),
 }
 
 /// Which questions `list`, `search`, `draw`, `quiz` and `export` take; unset filters match
@@ -298,6 +300,17 @@ pub(crate) struct QuizArgs {
     /// are not asked again.
     #[arg(long, env = "QBANK_RESPONDENT")]
     pub(crate) respondent: Option<String>,
+}
+
+/// Arguments of `qbank stats`.
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// The question's id, e.g. llm-001; deleted questions have statistics too.
+    pub(crate) id: String,
+
+    /// Count only the attempts at this revision, instead of at every revision.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) revision: Option<i64>,
 }
 
 /// Arguments of `qbank health`.

@@ -121,10 +121,21 @@ impl Client {
         view: pb::QuestionView,
         languages: &PreferredLanguages,
     ) -> Result<pb::Question, Error> {
+        self.get_question_at(id, 0, view, languages).await
+    }
+
+    /// One question as it was at `revision` (0: as it is), as [`Client::get_question`].
+    pub(crate) async fn get_question_at(
+        &mut self,
+        id: &str,
+        revision: i64,
+        view: pb::QuestionView,
+        languages: &PreferredLanguages,
+    ) -> Result<pb::Question, Error> {
         let request = pb::GetQuestionRequest {
             id: id.to_owned(),
             view: view.into(),
-            revision: 0,
+            revision,
             preferred_languages: languages.tags().to_vec(),
         };
         let result = self.questions.get_question(request).await;
@@ -139,6 +150,22 @@ impl Client {
         request: pb::DrawQuestionsRequest,
     ) -> Result<pb::DrawQuestionsResponse, Error> {
         let result = self.questions.draw_questions(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How the attempts at a question went, at `revision` or, for 0, at every revision.
+    pub(crate) async fn get_question_stats(
+        &mut self,
+        id: &str,
+        revision: i64,
+    ) -> Result<pb::QuestionStats, Error> {
+        let request = pb::GetQuestionStatsRequest {
+            id: id.to_owned(),
+            revision,
+        };
+        let result = self.questions.get_question_stats(request).await;
         result
             .map(tonic::Response::into_inner)
             .map_err(|status| self.failure(status))

@@ -3,7 +3,8 @@
 //! timestamps as RFC 3339. Scripts depend on these names, so they only ever gain fields.
 //!
 //! Unlike the canonical proto JSON mapping, every scalar field is always present (a wrong
-//! answer prints `"correct": false`, not nothing), and int64 values are JSON numbers.
+//! answer prints `"correct": false`, not nothing; an unset optional field is `null`), and int64
+//! values are JSON numbers.
 
 use std::io::{self, Write};
 
@@ -386,6 +387,73 @@ impl<'a> From<&'a pb::TagCount> for TagCountJson<'a> {
     }
 }
 
+/// `qbank.v1.QuestionStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionStatsJson<'a> {
+    id: &'a str,
+    revision: i64,
+    attempts: i64,
+    respondents: i64,
+    first_attempts: i64,
+    facility: f64,
+    mean_score: f64,
+    choices: Vec<ChoiceStatsJson<'a>>,
+    /// `null` when the server has too little data to compute it.
+    discrimination: Option<f64>,
+}
+
+impl<'a> From<&'a pb::QuestionStats> for QuestionStatsJson<'a> {
+    fn from(stats: &'a pb::QuestionStats) -> Self {
+        let pb::QuestionStats {
+            id,
+            revision,
+            attempts,
+            respondents,
+            first_attempts,
+            facility,
+            mean_score,
+            choices,
+            discrimination,
+        } = stats;
+        Self {
+            id,
+            revision: *revision,
+            attempts: *attempts,
+            respondents: *respondents,
+            first_attempts: *first_attempts,
+            facility: *facility,
+            mean_score: *mean_score,
+            choices: choices.iter().map(ChoiceStatsJson::from).collect(),
+            discrimination: *discrimination,
+        }
+    }
+}
+
+/// `qbank.v1.ChoiceStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChoiceStatsJson<'a> {
+    key: &'a str,
+    chosen: i64,
+    chosen_share: f64,
+}
+
+impl<'a> From<&'a pb::ChoiceStats> for ChoiceStatsJson<'a> {
+    fn from(choice: &'a pb::ChoiceStats) -> Self {
+        let pb::ChoiceStats {
+            key,
+            chosen,
+            chosen_share,
+        } = choice;
+        Self {
+            key,
+            chosen: *chosen,
+            chosen_share: *chosen_share,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -564,6 +632,32 @@ mod tests {
         assert_eq!(category["difficulties"][0]["difficulty"], "DIFFICULTY_HARD");
         assert_eq!(category["types"][0]["type"], "QUESTION_TYPE_TRUE_FALSE");
         assert_eq!(category["types"][0]["questionCount"], 1);
+    }
+
+    #[test]
+    fn unset_discrimination_prints_as_null_and_choices_use_proto_json_names() {
+        let stats = pb::QuestionStats {
+            id: "llm-004".to_owned(),
+            attempts: 3,
+            first_attempts: 3,
+            choices: vec![pb::ChoiceStats {
+                key: "A".to_owned(),
+                chosen: 2,
+                chosen_share: 2.0 / 3.0,
+            }],
+            discrimination: None,
+            ..pb::QuestionStats::default()
+        };
+        let json = serde_json::to_value(QuestionStatsJson::from(&stats)).expect("serializable");
+        assert_eq!(json["firstAttempts"], 3);
+        assert_eq!(json["meanScore"], 0.0);
+        assert_eq!(json["choices"][0]["chosenShare"], 2.0 / 3.0);
+        assert!(json["discrimination"].is_null(), "{json}");
+        assert_eq!(
+            json.as_object().map(|fields| fields.len()),
+            Some(9),
+            "{json}"
+        );
     }
 
     #[test]

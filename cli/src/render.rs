@@ -28,7 +28,14 @@ pub(crate) fn difficulty_label(value: i32) -> &'static str {
 /// A score without noise: `1`, `0.5`, `0.33`.
 pub(crate) fn format_score(score: f64) -> String {
     let text = format!("{score:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    // -0.001 rounds to "-0.00", which would read as a negative score.
+    if text == "-0" { "0" } else { text }.to_owned()
+}
+
+/// A share of a whole as a percentage of whole numbers: `67%`.
+pub(crate) fn format_share(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
 }
 
 /// `1 question`, `3 questions`: a count and its noun, in the plural unless it is one.
@@ -151,6 +158,15 @@ mod tests {
         assert_eq!(format_score(0.5), "0.5");
         assert_eq!(format_score(1.0 / 3.0), "0.33");
         assert_eq!(format_score(7.5), "7.5");
+    }
+
+    #[test]
+    fn negative_scores_near_zero_print_as_zero_and_shares_as_whole_percentages() {
+        assert_eq!(format_score(-0.001), "0");
+        assert_eq!(format_score(-0.12), "-0.12");
+        assert_eq!(format_share(2.0 / 3.0), "67%");
+        assert_eq!(format_share(0.0), "0%");
+        assert_eq!(format_share(1.0), "100%");
     }
 
     #[test]

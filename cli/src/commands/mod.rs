@@ -15,6 +15,7 @@ mod import;
 mod list;
 mod quiz;
 mod search;
+mod stats;
 mod tags;
 mod undelete;
 mod update;
@@ -74,6 +75,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Import(args) => import::run(&mut client, args, format, &mut out).await,
         // The bank file is the output, in the format it names, with or without --json.
         Command::Export(args) => export::run(&mut client, args, &mut out).await,
+        Command::Stats(args) => stats::run(&mut client, args, format, &mut out).await,
     }
 }
 
