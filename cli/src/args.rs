@@ -106,6 +106,8 @@ pub(crate) enum Command {
                       same seed with the same filters asks the same questions in the same order."
     )]
     Quiz(QuizArgs),
+    /// Show how a respondent is doing, overall and by category and tag, weakest first.
+    Me(MeArgs),
     /// Show the server's health status (exit code 0 only when SERVING).
     Health(HealthArgs),
     /// Add a question from a TOML file (one question, in the bank-file shape).
@@ -300,6 +302,14 @@ pub(crate) struct QuizArgs {
     /// are not asked again.
     #[arg(long, env = "QBANK_RESPONDENT")]
     pub(crate) respondent: Option<String>,
+}
+
+/// Arguments of `qbank me`.
+#[derive(Debug, Args)]
+pub(crate) struct MeArgs {
+    /// The respondent, as `answer` and `quiz` took it.
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: String,
 }
 
 /// Arguments of `qbank stats`.

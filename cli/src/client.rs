@@ -171,6 +171,20 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
+    /// How `respondent` is doing, overall and by category and tag.
+    pub(crate) async fn get_respondent_stats(
+        &mut self,
+        respondent: &str,
+    ) -> Result<pb::RespondentStats, Error> {
+        let request = pb::GetRespondentStatsRequest {
+            respondent_id: respondent.to_owned(),
+        };
+        let result = self.questions.get_respondent_stats(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
     /// How many live questions each category has, by difficulty and type.
     pub(crate) async fn list_categories(
         &mut self,

@@ -454,6 +454,69 @@ impl<'a> From<&'a pb::ChoiceStats> for ChoiceStatsJson<'a> {
     }
 }
 
+/// `qbank.v1.RespondentStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RespondentStatsJson<'a> {
+    respondent_id: &'a str,
+    questions_answered: i64,
+    attempts: i64,
+    correct_share: f64,
+    mean_score: f64,
+    by_category: Vec<GroupStatsJson<'a>>,
+    by_tag: Vec<GroupStatsJson<'a>>,
+}
+
+impl<'a> From<&'a pb::RespondentStats> for RespondentStatsJson<'a> {
+    fn from(stats: &'a pb::RespondentStats) -> Self {
+        let pb::RespondentStats {
+            respondent_id,
+            questions_answered,
+            attempts,
+            correct_share,
+            mean_score,
+            by_category,
+            by_tag,
+        } = stats;
+        Self {
+            respondent_id,
+            questions_answered: *questions_answered,
+            attempts: *attempts,
+            correct_share: *correct_share,
+            mean_score: *mean_score,
+            by_category: by_category.iter().map(GroupStatsJson::from).collect(),
+            by_tag: by_tag.iter().map(GroupStatsJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.GroupStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupStatsJson<'a> {
+    name: &'a str,
+    questions_answered: i64,
+    correct_share: f64,
+    mean_score: f64,
+}
+
+impl<'a> From<&'a pb::GroupStats> for GroupStatsJson<'a> {
+    fn from(group: &'a pb::GroupStats) -> Self {
+        let pb::GroupStats {
+            name,
+            questions_answered,
+            correct_share,
+            mean_score,
+        } = group;
+        Self {
+            name,
+            questions_answered: *questions_answered,
+            correct_share: *correct_share,
+            mean_score: *mean_score,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -658,6 +721,26 @@ mod tests {
             Some(9),
             "{json}"
         );
+    }
+
+    #[test]
+    fn respondent_stats_keep_the_servers_order_of_groups() {
+        let group = |name: &str, mean_score| pb::GroupStats {
+            name: name.to_owned(),
+            questions_answered: 1,
+            correct_share: mean_score,
+            mean_score,
+        };
+        let stats = pb::RespondentStats {
+            respondent_id: "alice".to_owned(),
+            by_tag: vec![group("rlhf", 0.0), group("bias", 1.0)],
+            ..pb::RespondentStats::default()
+        };
+        let json = serde_json::to_value(RespondentStatsJson::from(&stats)).expect("serializable");
+        assert_eq!(json["respondentId"], "alice");
+        assert_eq!(json["byTag"][0]["name"], "rlhf");
+        assert_eq!(json["byTag"][1]["meanScore"], 1.0);
+        assert_eq!(json["byCategory"], serde_json::json!([]));
     }
 
     #[test]

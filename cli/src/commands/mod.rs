@@ -13,6 +13,7 @@ mod health;
 mod history;
 mod import;
 mod list;
+mod me;
 mod quiz;
 mod search;
 mod stats;
@@ -65,6 +66,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Draw(args) => draw::run(&mut client, args, languages, format, &mut out).await,
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
+        Command::Me(args) => me::run(&mut client, args, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
         Command::Create(args) => create::run(&mut client, args, format, &mut out).await,
         Command::Update(args) => update::run(&mut client, args, format, &mut out).await,
