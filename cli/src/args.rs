@@ -108,6 +108,8 @@ pub(crate) enum Command {
     Quiz(QuizArgs),
     /// Show how a respondent is doing, overall and by category and tag, weakest first.
     Me(MeArgs),
+    /// Report a problem with a question: a wrong answer, an ambiguity, a typo.
+    Report(ReportArgs),
     /// Show the server's health status (exit code 0 only when SERVING).
     Health(HealthArgs),
     /// Add a question from a TOML file (one question, in the bank-file shape).
@@ -312,6 +314,25 @@ pub(crate) struct MeArgs {
     pub(crate) respondent: String,
 }
 
+/// Arguments of `qbank report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The question's id, e.g. llm-001.
+    pub(crate) id: String,
+
+    /// What is wrong with it.
+    #[arg(long, value_enum)]
+    pub(crate) reason: ReportReason,
+
+    /// What you found, in your words (at most 2,000 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) comment: Option<String>,
+
+    /// Who reports; stored with the report.
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: Option<String>,
+}
+
 /// Arguments of `qbank stats`.
 #[derive(Debug, Args)]
 pub(crate) struct StatsArgs {
@@ -461,6 +482,33 @@ impl From<QuestionType> for pb::QuestionType {
             QuestionType::SingleChoice => Self::SingleChoice,
             QuestionType::MultipleChoice => Self::MultipleChoice,
             QuestionType::TrueFalse => Self::TrueFalse,
+        }
+    }
+}
+
+/// Why a question is reported, as typed on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportReason {
+    /// The answer key is wrong.
+    WrongAnswer,
+    /// More than one answer could be right, or none.
+    Ambiguous,
+    /// A typo or a formatting problem.
+    Typo,
+    /// No longer true.
+    Outdated,
+    /// Something else: say what with --comment.
+    Other,
+}
+
+impl From<ReportReason> for pb::ReportReason {
+    fn from(reason: ReportReason) -> Self {
+        match reason {
+            ReportReason::WrongAnswer => Self::WrongAnswer,
+            ReportReason::Ambiguous => Self::Ambiguous,
+            ReportReason::Typo => Self::Typo,
+            ReportReason::Outdated => Self::Outdated,
+            ReportReason::Other => Self::Other,
         }
     }
 }
@@ -681,6 +729,20 @@ mod tests {
             }
             assert!(Cli::try_parse_from(["qbank", command, "--count", "100"]).is_ok());
         }
+    }
+
+    #[test]
+    fn report_reasons_are_lowercase_words() {
+        let cli = Cli::try_parse_from(["qbank", "report", "llm-001", "--reason", "wrong-answer"])
+            .expect("valid arguments");
+        let Command::Report(report) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(
+            pb::ReportReason::from(report.reason),
+            pb::ReportReason::WrongAnswer
+        );
+        assert!(Cli::try_parse_from(["qbank", "report", "llm-001"]).is_err());
     }
 
     #[test]

@@ -43,6 +43,16 @@ impl EnumValue {
         pb::Difficulty::try_from(value)
             .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
     }
+
+    fn report_reason(value: i32) -> Self {
+        pb::ReportReason::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
+
+    fn report_state(value: i32) -> Self {
+        pb::ReportState::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
 }
 
 /// A list of choices.
@@ -517,6 +527,49 @@ impl<'a> From<&'a pb::GroupStats> for GroupStatsJson<'a> {
     }
 }
 
+/// `qbank.v1.QuestionReport`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionReportJson<'a> {
+    id: &'a str,
+    question_id: &'a str,
+    question_revision: i64,
+    reason: EnumValue,
+    comment: &'a str,
+    respondent_id: &'a str,
+    state: EnumValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_time: Option<String>,
+    resolution_note: &'a str,
+}
+
+impl<'a> From<&'a pb::QuestionReport> for QuestionReportJson<'a> {
+    fn from(report: &'a pb::QuestionReport) -> Self {
+        let pb::QuestionReport {
+            id,
+            question_id,
+            question_revision,
+            reason,
+            comment,
+            respondent_id,
+            state,
+            create_time,
+            resolution_note,
+        } = report;
+        Self {
+            id,
+            question_id,
+            question_revision: *question_revision,
+            reason: EnumValue::report_reason(*reason),
+            comment,
+            respondent_id,
+            state: EnumValue::report_state(*state),
+            create_time: create_time.as_ref().map(ToString::to_string),
+            resolution_note,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -721,6 +774,24 @@ mod tests {
             Some(9),
             "{json}"
         );
+    }
+
+    #[test]
+    fn reports_print_reason_and_state_as_enum_names() {
+        let report = pb::QuestionReport {
+            id: "r-1".to_owned(),
+            question_id: "llm-001".to_owned(),
+            question_revision: 2,
+            reason: pb::ReportReason::WrongAnswer.into(),
+            state: pb::ReportState::Open.into(),
+            ..pb::QuestionReport::default()
+        };
+        let json = serde_json::to_value(QuestionReportJson::from(&report)).expect("serializable");
+        assert_eq!(json["reason"], "REPORT_REASON_WRONG_ANSWER");
+        assert_eq!(json["state"], "REPORT_STATE_OPEN");
+        assert_eq!(json["questionRevision"], 2);
+        assert_eq!(json["resolutionNote"], "");
+        assert!(json.get("createTime").is_none());
     }
 
     #[test]

@@ -25,6 +25,27 @@ pub(crate) fn difficulty_label(value: i32) -> &'static str {
     }
 }
 
+/// The reason of a report as the `--reason` flag spells it.
+pub(crate) fn report_reason_label(value: i32) -> &'static str {
+    match pb::ReportReason::try_from(value) {
+        Ok(pb::ReportReason::WrongAnswer) => "wrong-answer",
+        Ok(pb::ReportReason::Ambiguous) => "ambiguous",
+        Ok(pb::ReportReason::Typo) => "typo",
+        Ok(pb::ReportReason::Outdated) => "outdated",
+        Ok(pb::ReportReason::Other) => "other",
+        Ok(pb::ReportReason::Unspecified) | Err(_) => "unknown",
+    }
+}
+
+/// Where a report stands, as one word.
+pub(crate) fn report_state_label(value: i32) -> &'static str {
+    match pb::ReportState::try_from(value) {
+        Ok(pb::ReportState::Open) => "open",
+        Ok(pb::ReportState::Resolved) => "resolved",
+        Ok(pb::ReportState::Unspecified) | Err(_) => "unknown",
+    }
+}
+
 /// A score without noise: `1`, `0.5`, `0.33`.
 pub(crate) fn format_score(score: f64) -> String {
     let text = format!("{score:.2}");

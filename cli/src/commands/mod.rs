@@ -15,6 +15,7 @@ mod import;
 mod list;
 mod me;
 mod quiz;
+mod report;
 mod search;
 mod stats;
 mod tags;
@@ -45,10 +46,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         None => PreferredLanguages::from_environment(|name| std::env::var(name).ok())
             .map_err(Error::Usage)?,
     };
-    // `answer` retries a refused connection as it retries an unavailable server; every
-    // other command names an unreachable server before printing anything.
+    // `answer` and `report` retry a refused connection as they retry an unavailable
+    // server; every other command names an unreachable server before printing anything.
     let when = match cli.command {
-        Command::Answer(_) => Connect::OnFirstCall,
+        Command::Answer(_) | Command::Report(_) => Connect::OnFirstCall,
         _ => Connect::Now,
     };
     let mut client = Client::connect(&cli.addr, cli.token.as_deref(), cli.timeout, when).await?;
@@ -67,6 +68,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
         Command::Me(args) => me::run(&mut client, args, format, &mut out).await,
+        Command::Report(args) => report::run(&mut client, args, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
         Command::Create(args) => create::run(&mut client, args, format, &mut out).await,
         Command::Update(args) => update::run(&mut client, args, format, &mut out).await,
