@@ -10,8 +10,9 @@ use crate::error::EXIT_CODES_HELP;
 use crate::language::PreferredLanguages;
 use crate::pb;
 
-/// Browse the qbank question bank, answer questions, take a quiz and, with the admin token,
-/// write questions and import or export banks, from the terminal.
+/// Browse the qbank question bank, answer questions, take a quiz, follow your progress and
+/// report problems and, with the admin token, write questions, import or export banks and see
+/// how each question performs, from the terminal.
 #[derive(Debug, Parser)]
 #[command(name = "qbank", version, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
@@ -24,8 +25,8 @@ pub(crate) struct Cli {
     )]
     pub(crate) addr: String,
 
-    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full` and by the
-    /// commands that write or export questions).
+    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full`, by the
+    /// commands that write or export questions, and by `stats`, `reports` and `resolve`).
     #[arg(
         long,
         help_heading = "Global options",
@@ -138,6 +139,10 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Show how a question's attempts went and how its choices spread.
     Stats(StatsArgs),
+    /// List the reports about questions, newest first.
+    Reports(ReportsArgs),
+    /// Mark a report resolved.
+    Resolve(ResolveArgs),
 }
 
 /// Which questions `list`, `search`, `draw`, `quiz` and `export` take; unset filters match
@@ -342,6 +347,41 @@ pub(crate) struct StatsArgs {
     /// Count only the attempts at this revision, instead of at every revision.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub(crate) revision: Option<i64>,
+}
+
+/// Arguments of `qbank reports`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportsArgs {
+    /// Only reports that are not resolved yet.
+    #[arg(long)]
+    pub(crate) open: bool,
+
+    /// Only reports about this question.
+    #[arg(long, value_name = "ID")]
+    pub(crate) question: Option<String>,
+
+    /// Reports per page (the server's default is 20).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub(crate) page_size: Option<i32>,
+
+    /// Continue from the page this token points to (printed at the end of a page).
+    #[arg(long, conflicts_with = "all")]
+    pub(crate) page_token: Option<String>,
+
+    /// Follow the pages to the end instead of printing only the first.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+/// Arguments of `qbank resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// The report's id, as `qbank reports` lists it.
+    pub(crate) report_id: String,
+
+    /// What was done about it, e.g. "Fixed the key in revision 3".
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
 }
 
 /// Arguments of `qbank health`.

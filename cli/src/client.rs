@@ -190,6 +190,33 @@ impl Client {
             .map_err(|status| self.failure(status))
     }
 
+    /// One page of reports, newest first.
+    pub(crate) async fn list_question_reports(
+        &mut self,
+        request: pb::ListQuestionReportsRequest,
+    ) -> Result<pb::ListQuestionReportsResponse, Error> {
+        let result = self.questions.list_question_reports(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Marks a report resolved, with what was done about it.
+    pub(crate) async fn resolve_question_report(
+        &mut self,
+        id: &str,
+        note: &str,
+    ) -> Result<pb::QuestionReport, Error> {
+        let request = pb::ResolveQuestionReportRequest {
+            id: id.to_owned(),
+            resolution_note: note.to_owned(),
+        };
+        let result = self.questions.resolve_question_report(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
     /// How many live questions each category has, by difficulty and type.
     pub(crate) async fn list_categories(
         &mut self,

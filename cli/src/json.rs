@@ -570,6 +570,27 @@ impl<'a> From<&'a pb::QuestionReport> for QuestionReportJson<'a> {
     }
 }
 
+/// `qbank.v1.ListQuestionReportsResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReportPageJson<'a> {
+    reports: Vec<QuestionReportJson<'a>>,
+    next_page_token: &'a str,
+}
+
+impl<'a> From<&'a pb::ListQuestionReportsResponse> for ReportPageJson<'a> {
+    fn from(page: &'a pb::ListQuestionReportsResponse) -> Self {
+        let pb::ListQuestionReportsResponse {
+            reports,
+            next_page_token,
+        } = page;
+        Self {
+            reports: reports.iter().map(QuestionReportJson::from).collect(),
+            next_page_token,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,5 @@
-//! Human-readable text for questions and grades, shared by `get`, `answer` and `quiz`.
+//! Human-readable text for questions, grades and reports, shared by `get`, `answer`, `quiz`,
+//! `stats`, `me` and the report commands.
 
 use std::io::{self, Write};
 

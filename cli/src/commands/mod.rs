@@ -16,6 +16,8 @@ mod list;
 mod me;
 mod quiz;
 mod report;
+mod reports;
+mod resolve;
 mod search;
 mod stats;
 mod tags;
@@ -80,6 +82,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         // The bank file is the output, in the format it names, with or without --json.
         Command::Export(args) => export::run(&mut client, args, &mut out).await,
         Command::Stats(args) => stats::run(&mut client, args, format, &mut out).await,
+        Command::Reports(args) => reports::run(&mut client, args, format, &mut out).await,
+        Command::Resolve(args) => resolve::run(&mut client, args, format, &mut out).await,
     }
 }
 
