@@ -10,8 +10,9 @@ use crate::error::EXIT_CODES_HELP;
 use crate::language::PreferredLanguages;
 use crate::pb;
 
-/// Browse the qbank question bank, answer questions, take a quiz and, with the admin token,
-/// write questions and import or export banks, from the terminal.
+/// Browse the qbank question bank, answer questions, take a quiz, follow your progress and
+/// report problems and, with the admin token, write questions, import or export banks and see
+/// how each question performs, from the terminal.
 #[derive(Debug, Parser)]
 #[command(name = "qbank", version, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
@@ -24,8 +25,8 @@ pub(crate) struct Cli {
     )]
     pub(crate) addr: String,
 
-    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full` and by the
-    /// commands that write or export questions).
+    /// Admin token, sent as `authorization: Bearer <token>` (needed by `get --full`, by the
+    /// commands that write or export questions, and by `stats`, `reports` and `resolve`).
     #[arg(
         long,
         help_heading = "Global options",
@@ -95,10 +96,21 @@ pub(crate) enum Command {
     Tags(TagsArgs),
     /// Show one question with its choices.
     Get(GetArgs),
+    /// Draw questions at random from those that match the filters.
+    Draw(DrawArgs),
     /// Answer a question and see whether it was right.
     Answer(AnswerArgs),
-    /// Answer questions one at a time, then see the score.
+    /// Answer questions drawn at random one at a time, then see the score.
+    #[command(
+        after_help = "With --respondent, questions that respondent has answered are left out, so \
+                      each quiz brings new ones until none are left. --seed repeats a quiz: the \
+                      same seed with the same filters asks the same questions in the same order."
+    )]
     Quiz(QuizArgs),
+    /// Show how a respondent is doing, overall and by category and tag, weakest first.
+    Me(MeArgs),
+    /// Report a problem with a question: a wrong answer, an ambiguity, a typo.
+    Report(ReportArgs),
     /// Show the server's health status (exit code 0 only when SERVING).
     Health(HealthArgs),
     /// Add a question from a TOML file (one question, in the bank-file shape).
@@ -125,9 +137,16 @@ pub(crate) enum Command {
                       TOML otherwise."
     )]
     Export(ExportArgs),
+    /// Show how a question's attempts went and how its choices spread.
+    Stats(StatsArgs),
+    /// List the reports about questions, newest first.
+    Reports(ReportsArgs),
+    /// Mark a report resolved.
+    Resolve(ResolveArgs),
 }
 
-/// Which questions `list`, `search`, `quiz` and `export` take; unset filters match everything.
+/// Which questions `list`, `search`, `draw`, `quiz` and `export` take; unset filters match
+/// everything.
 #[derive(Debug, Args)]
 pub(crate) struct QuestionFilter {
     /// Only questions of this category, e.g. llm.
@@ -221,6 +240,37 @@ pub(crate) struct GetArgs {
     pub(crate) full: bool,
 }
 
+/// The most questions one draw (and so one quiz) can ask for: the server's limit.
+const MAX_DRAW_COUNT: i64 = 100;
+
+/// Arguments of `qbank draw`.
+#[derive(Debug, Args)]
+pub(crate) struct DrawArgs {
+    #[command(flatten)]
+    pub(crate) filter: QuestionFilter,
+
+    /// How many questions to draw.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i32).range(1..=MAX_DRAW_COUNT)
+    )]
+    pub(crate) count: i32,
+
+    /// Draw the same questions in the same order as every draw with this seed and the same
+    /// filters (while the bank does not change).
+    #[arg(long)]
+    pub(crate) seed: Option<String>,
+
+    /// Who the questions are for (see --exclude-answered).
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: Option<String>,
+
+    /// Leave out every question --respondent has answered.
+    #[arg(long, requires = "respondent")]
+    pub(crate) exclude_answered: bool,
+}
+
 /// Arguments of `qbank answer`.
 #[derive(Debug, Args)]
 pub(crate) struct AnswerArgs {
@@ -243,12 +293,95 @@ pub(crate) struct QuizArgs {
     pub(crate) filter: QuestionFilter,
 
     /// How many questions to ask.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) count: u32,
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i32).range(1..=MAX_DRAW_COUNT)
+    )]
+    pub(crate) count: i32,
 
-    /// Who answers; stored with each attempt.
+    /// Ask the same questions in the same order as every quiz with this seed and the same
+    /// filters (while the bank does not change).
+    #[arg(long)]
+    pub(crate) seed: Option<String>,
+
+    /// Who answers: stored with each attempt, and the questions they have answered before
+    /// are not asked again.
     #[arg(long, env = "QBANK_RESPONDENT")]
     pub(crate) respondent: Option<String>,
+}
+
+/// Arguments of `qbank me`.
+#[derive(Debug, Args)]
+pub(crate) struct MeArgs {
+    /// The respondent, as `answer` and `quiz` took it.
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: String,
+}
+
+/// Arguments of `qbank report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The question's id, e.g. llm-001.
+    pub(crate) id: String,
+
+    /// What is wrong with it.
+    #[arg(long, value_enum)]
+    pub(crate) reason: ReportReason,
+
+    /// What you found, in your words (at most 2,000 characters).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) comment: Option<String>,
+
+    /// Who reports; stored with the report.
+    #[arg(long, env = "QBANK_RESPONDENT")]
+    pub(crate) respondent: Option<String>,
+}
+
+/// Arguments of `qbank stats`.
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// The question's id, e.g. llm-001; deleted questions have statistics too.
+    pub(crate) id: String,
+
+    /// Count only the attempts at this revision, instead of at every revision.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub(crate) revision: Option<i64>,
+}
+
+/// Arguments of `qbank reports`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportsArgs {
+    /// Only reports that are not resolved yet.
+    #[arg(long)]
+    pub(crate) open: bool,
+
+    /// Only reports about this question.
+    #[arg(long, value_name = "ID")]
+    pub(crate) question: Option<String>,
+
+    /// Reports per page (the server's default is 20).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub(crate) page_size: Option<i32>,
+
+    /// Continue from the page this token points to (printed at the end of a page).
+    #[arg(long, conflicts_with = "all")]
+    pub(crate) page_token: Option<String>,
+
+    /// Follow the pages to the end instead of printing only the first.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+/// Arguments of `qbank resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// The report's id, as `qbank reports` lists it.
+    pub(crate) report_id: String,
+
+    /// What was done about it, e.g. "Fixed the key in revision 3".
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
 }
 
 /// Arguments of `qbank health`.
@@ -389,6 +522,33 @@ impl From<QuestionType> for pb::QuestionType {
             QuestionType::SingleChoice => Self::SingleChoice,
             QuestionType::MultipleChoice => Self::MultipleChoice,
             QuestionType::TrueFalse => Self::TrueFalse,
+        }
+    }
+}
+
+/// Why a question is reported, as typed on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportReason {
+    /// The answer key is wrong.
+    WrongAnswer,
+    /// More than one answer could be right, or none.
+    Ambiguous,
+    /// A typo or a formatting problem.
+    Typo,
+    /// No longer true.
+    Outdated,
+    /// Something else: say what with --comment.
+    Other,
+}
+
+impl From<ReportReason> for pb::ReportReason {
+    fn from(reason: ReportReason) -> Self {
+        match reason {
+            ReportReason::WrongAnswer => Self::WrongAnswer,
+            ReportReason::Ambiguous => Self::Ambiguous,
+            ReportReason::Typo => Self::Typo,
+            ReportReason::Outdated => Self::Outdated,
+            ReportReason::Other => Self::Other,
         }
     }
 }
@@ -574,6 +734,55 @@ mod tests {
             let error = Cli::try_parse_from(args).expect_err("no query");
             assert_eq!(error.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn draw_exclude_answered_needs_a_respondent() {
+        let error = Cli::try_parse_from(["qbank", "draw", "--exclude-answered"])
+            .expect_err("no respondent");
+        assert_eq!(error.exit_code(), 2);
+        let cli = Cli::try_parse_from([
+            "qbank",
+            "draw",
+            "--exclude-answered",
+            "--respondent",
+            "alice",
+            "--tag",
+            "rlhf",
+        ])
+        .expect("valid arguments");
+        let Command::Draw(draw) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert!(draw.exclude_answered);
+        assert_eq!(draw.count, 10);
+        assert_eq!(draw.filter.tags, ["rlhf"]);
+    }
+
+    #[test]
+    fn draws_and_quizzes_ask_for_1_to_100_questions() {
+        for command in ["draw", "quiz"] {
+            for count in ["0", "101"] {
+                let error = Cli::try_parse_from(["qbank", command, "--count", count])
+                    .expect_err("out of range");
+                assert_eq!(error.exit_code(), 2, "{command} --count {count}");
+            }
+            assert!(Cli::try_parse_from(["qbank", command, "--count", "100"]).is_ok());
+        }
+    }
+
+    #[test]
+    fn report_reasons_are_lowercase_words() {
+        let cli = Cli::try_parse_from(["qbank", "report", "llm-001", "--reason", "wrong-answer"])
+            .expect("valid arguments");
+        let Command::Report(report) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(
+            pb::ReportReason::from(report.reason),
+            pb::ReportReason::WrongAnswer
+        );
+        assert!(Cli::try_parse_from(["qbank", "report", "llm-001"]).is_err());
     }
 
     #[test]

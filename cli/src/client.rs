@@ -1,7 +1,9 @@
 //! The connection to a qbank server: every call carries the bearer token and the `--timeout`
-//! deadline, failures become [`Error`]s that know the address, and submitting an answer is
-//! retried safely when the server is briefly unavailable.
+//! deadline, failures become [`Error`]s that know the address, and the calls that carry a
+//! request id (submitting an answer, reporting a question) are retried safely when the server
+//! is briefly unavailable.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tonic::metadata::{Ascii, MetadataValue};
@@ -18,19 +20,22 @@ use crate::language::PreferredLanguages;
 use crate::pb;
 use crate::pb::question_bank_client::QuestionBankClient;
 
-/// Waits between attempts of `SubmitAnswer` while the server is UNAVAILABLE or refuses the
-/// connection: three retries, backing off, so a server restart of under a second goes
-/// unnoticed.
-const SUBMIT_RETRY_DELAYS: [Duration; 3] = [
+/// Waits between attempts of a call that carries a request id (`SubmitAnswer`,
+/// `ReportQuestion`) while the server is UNAVAILABLE or refuses the connection: three retries,
+/// backing off, so a server restart of under a second goes unnoticed.
+const RETRY_DELAYS: [Duration; 3] = [
     Duration::from_millis(100),
     Duration::from_millis(200),
     Duration::from_millis(400),
 ];
 
+/// The generated QuestionBank client, with the metadata every call carries.
+type QuestionBank = QuestionBankClient<InterceptedService<Channel, CallMetadata>>;
+
 /// A connected qbank client.
 #[derive(Debug)]
 pub(crate) struct Client {
-    questions: QuestionBankClient<InterceptedService<Channel, CallMetadata>>,
+    questions: QuestionBank,
     health: HealthClient<InterceptedService<Channel, CallMetadata>>,
     addr: String,
     timeout: Duration,
@@ -43,7 +48,7 @@ pub(crate) enum Connect {
     /// any output is printed.
     Now,
     /// At each call that finds none open, so a refused connection is an UNAVAILABLE call
-    /// that `submit_answer` retries like any other.
+    /// that `submit_answer` and `report_question` retry like any other.
     OnFirstCall,
 }
 
@@ -121,13 +126,92 @@ impl Client {
         view: pb::QuestionView,
         languages: &PreferredLanguages,
     ) -> Result<pb::Question, Error> {
+        self.get_question_at(id, 0, view, languages).await
+    }
+
+    /// One question as it was at `revision` (0: as it is), as [`Client::get_question`].
+    pub(crate) async fn get_question_at(
+        &mut self,
+        id: &str,
+        revision: i64,
+        view: pb::QuestionView,
+        languages: &PreferredLanguages,
+    ) -> Result<pb::Question, Error> {
         let request = pb::GetQuestionRequest {
             id: id.to_owned(),
             view: view.into(),
-            revision: 0,
+            revision,
             preferred_languages: languages.tags().to_vec(),
         };
         let result = self.questions.get_question(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Questions drawn at random from those that match the request's filters.
+    pub(crate) async fn draw_questions(
+        &mut self,
+        request: pb::DrawQuestionsRequest,
+    ) -> Result<pb::DrawQuestionsResponse, Error> {
+        let result = self.questions.draw_questions(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How the attempts at a question went, at `revision` or, for 0, at every revision.
+    pub(crate) async fn get_question_stats(
+        &mut self,
+        id: &str,
+        revision: i64,
+    ) -> Result<pb::QuestionStats, Error> {
+        let request = pb::GetQuestionStatsRequest {
+            id: id.to_owned(),
+            revision,
+        };
+        let result = self.questions.get_question_stats(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// How `respondent` is doing, overall and by category and tag.
+    pub(crate) async fn get_respondent_stats(
+        &mut self,
+        respondent: &str,
+    ) -> Result<pb::RespondentStats, Error> {
+        let request = pb::GetRespondentStatsRequest {
+            respondent_id: respondent.to_owned(),
+        };
+        let result = self.questions.get_respondent_stats(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// One page of reports, newest first.
+    pub(crate) async fn list_question_reports(
+        &mut self,
+        request: pb::ListQuestionReportsRequest,
+    ) -> Result<pb::ListQuestionReportsResponse, Error> {
+        let result = self.questions.list_question_reports(request).await;
+        result
+            .map(tonic::Response::into_inner)
+            .map_err(|status| self.failure(status))
+    }
+
+    /// Marks a report resolved, with what was done about it.
+    pub(crate) async fn resolve_question_report(
+        &mut self,
+        id: &str,
+        note: &str,
+    ) -> Result<pb::QuestionReport, Error> {
+        let request = pb::ResolveQuestionReportRequest {
+            id: id.to_owned(),
+            resolution_note: note.to_owned(),
+        };
+        let result = self.questions.resolve_question_report(request).await;
         result
             .map(tonic::Response::into_inner)
             .map_err(|status| self.failure(status))
@@ -280,12 +364,51 @@ impl Client {
             question_id: question_id.to_owned(),
             choice_keys,
             respondent_id: respondent.unwrap_or_default().to_owned(),
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: new_request_id(),
             preferred_languages: languages.tags().to_vec(),
         };
-        let mut delays = SUBMIT_RETRY_DELAYS.iter();
+        self.send_with_retries(request, |mut questions, request| async move {
+            questions.submit_answer(request).await
+        })
+        .await
+    }
+
+    /// Reports a problem with a question and returns the report, retried as
+    /// [`Client::submit_answer`] is: the server files one report per request id.
+    pub(crate) async fn report_question(
+        &mut self,
+        question_id: &str,
+        reason: pb::ReportReason,
+        comment: Option<&str>,
+        respondent: Option<&str>,
+    ) -> Result<pb::QuestionReport, Error> {
+        let request = pb::ReportQuestionRequest {
+            question_id: question_id.to_owned(),
+            reason: reason.into(),
+            comment: comment.unwrap_or_default().to_owned(),
+            respondent_id: respondent.unwrap_or_default().to_owned(),
+            request_id: new_request_id(),
+        };
+        self.send_with_retries(request, |mut questions, request| async move {
+            questions.report_question(request).await
+        })
+        .await
+    }
+
+    /// Sends `request` with `send`, again after each of [`RETRY_DELAYS`] while the server is
+    /// UNAVAILABLE. Only for requests with a request id, which make a repeat harmless: the
+    /// first attempt may have been carried out with only its response lost.
+    async fn send_with_retries<R, T, F, Fut>(&mut self, request: R, send: F) -> Result<T, Error>
+    where
+        R: Clone,
+        F: Fn(QuestionBank, R) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        let mut delays = RETRY_DELAYS.iter();
         loop {
-            let status = match self.questions.submit_answer(request.clone()).await {
+            // A clone of the generated client shares its channel: it costs a few reference
+            // counts, and lets each attempt own what it sends.
+            let status = match send(self.questions.clone(), request.clone()).await {
                 Ok(response) => return Ok(response.into_inner()),
                 Err(status) => status,
             };
@@ -357,6 +480,11 @@ impl Interceptor for CallMetadata {
         }
         Ok(request)
     }
+}
+
+/// A fresh idempotency key: random, so that no two clients ever send the same one.
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// An error and its causes on one line: tonic's top-level message ("transport error") alone

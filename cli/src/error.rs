@@ -14,13 +14,14 @@ Exit codes:
   0  success (health: the server is SERVING)
   1  any other error
   2  usage: unknown flag, missing or malformed argument
-  3  not found: no such question, or no question matches the quiz filters
+  3  not found: no such question or report, or no question matches the quiz filters
   4  invalid argument: the server rejected the request, e.g. an unknown choice key
   5  unauthenticated or permission denied: missing or wrong --token
   6  unavailable: server unreachable, or no answer within --timeout
   7  health: the server answered but is not SERVING
   8  conflict: the question changed since it was read, its id is taken, or it is not in
-     the state the command needs (e.g. undelete of a question that is not deleted)";
+     the state the command needs (e.g. undelete of a question that is not deleted, resolve
+     of a report already resolved)";
 
 /// The process exit code of each kind of failure (see [`EXIT_CODES_HELP`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +56,9 @@ pub(crate) enum Error {
     NotServing { status: &'static str },
     /// `quiz` found no question to ask.
     NoMatchingQuestions,
+    /// `resolve` named a report the server does not have (NOT_FOUND): the generic hint would
+    /// point at question ids.
+    UnknownReport(Status),
     /// An argument is unusable in a way clap cannot see: a question file that does not parse,
     /// an id that contradicts the command line, a file whose format is unknown.
     Usage(String),
@@ -87,7 +91,7 @@ impl Error {
                 _ => ExitCode::Other,
             },
             Self::NotServing { .. } => ExitCode::NotServing,
-            Self::NoMatchingQuestions => ExitCode::NotFound,
+            Self::NoMatchingQuestions | Self::UnknownReport(_) => ExitCode::NotFound,
             Self::EditConflict { .. } => ExitCode::Conflict,
             Self::ImportRejected { .. } => ExitCode::InvalidArgument,
             Self::Io(_) | Self::Editor { .. } => ExitCode::Other,
@@ -153,6 +157,7 @@ impl Error {
                 "loosen the filters; `qbank list` with the same filters shows what matches"
                     .to_owned(),
             ),
+            Self::UnknownReport(_) => Some("`qbank reports` shows the report ids".to_owned()),
         }
     }
 }
@@ -182,7 +187,7 @@ impl fmt::Display for Error {
                 "the server did not answer within {} (DEADLINE_EXCEEDED)",
                 crate::args::format_duration(*timeout)
             ),
-            Self::Rejected(status) => {
+            Self::Rejected(status) | Self::UnknownReport(status) => {
                 write!(f, "{} ({})", status.message(), code_name(status.code()))
             }
             Self::NotServing { status } => write!(f, "the server is not serving: {status}"),
@@ -294,6 +299,15 @@ mod tests {
         assert_eq!(error.exit_code(), ExitCode::Conflict);
         let hint = error.hint().expect("a hint");
         assert!(hint.contains("qbank edit llm-001"), "{hint}");
+    }
+
+    #[test]
+    fn an_unknown_report_is_not_found_and_points_at_the_reports() {
+        let error = Error::UnknownReport(Status::not_found("no report r-9"));
+        assert_eq!(error.exit_code(), ExitCode::NotFound);
+        assert_eq!(error.to_string(), "no report r-9 (NOT_FOUND)");
+        let hint = error.hint().expect("a hint");
+        assert!(hint.contains("qbank reports"), "{hint}");
     }
 
     #[test]

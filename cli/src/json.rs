@@ -3,7 +3,8 @@
 //! timestamps as RFC 3339. Scripts depend on these names, so they only ever gain fields.
 //!
 //! Unlike the canonical proto JSON mapping, every scalar field is always present (a wrong
-//! answer prints `"correct": false`, not nothing), and int64 values are JSON numbers.
+//! answer prints `"correct": false`, not nothing; an unset optional field is `null`), and int64
+//! values are JSON numbers.
 
 use std::io::{self, Write};
 
@@ -40,6 +41,16 @@ impl EnumValue {
 
     fn difficulty(value: i32) -> Self {
         pb::Difficulty::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
+
+    fn report_reason(value: i32) -> Self {
+        pb::ReportReason::try_from(value)
+            .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
+    }
+
+    fn report_state(value: i32) -> Self {
+        pb::ReportState::try_from(value)
             .map_or(Self::Number(value), |known| Self::Name(known.as_str_name()))
     }
 }
@@ -198,6 +209,29 @@ impl<'a> From<&'a pb::ListQuestionsResponse> for QuestionPageJson<'a> {
             questions: questions.iter().map(QuestionJson::from).collect(),
             next_page_token,
             total_size: *total_size,
+        }
+    }
+}
+
+/// `qbank.v1.DrawQuestionsResponse`.
+#[derive(Debug, Serialize)]
+pub(crate) struct DrawJson<'a> {
+    questions: Vec<QuestionJson<'a>>,
+    exhausted: bool,
+    available: i32,
+}
+
+impl<'a> From<&'a pb::DrawQuestionsResponse> for DrawJson<'a> {
+    fn from(draw: &'a pb::DrawQuestionsResponse) -> Self {
+        let pb::DrawQuestionsResponse {
+            questions,
+            exhausted,
+            available,
+        } = draw;
+        Self {
+            questions: questions.iter().map(QuestionJson::from).collect(),
+            exhausted: *exhausted,
+            available: *available,
         }
     }
 }
@@ -363,12 +397,212 @@ impl<'a> From<&'a pb::TagCount> for TagCountJson<'a> {
     }
 }
 
+/// `qbank.v1.QuestionStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionStatsJson<'a> {
+    id: &'a str,
+    revision: i64,
+    attempts: i64,
+    respondents: i64,
+    first_attempts: i64,
+    facility: f64,
+    mean_score: f64,
+    choices: Vec<ChoiceStatsJson<'a>>,
+    /// `null` when the server has too little data to compute it.
+    discrimination: Option<f64>,
+}
+
+impl<'a> From<&'a pb::QuestionStats> for QuestionStatsJson<'a> {
+    fn from(stats: &'a pb::QuestionStats) -> Self {
+        let pb::QuestionStats {
+            id,
+            revision,
+            attempts,
+            respondents,
+            first_attempts,
+            facility,
+            mean_score,
+            choices,
+            discrimination,
+        } = stats;
+        Self {
+            id,
+            revision: *revision,
+            attempts: *attempts,
+            respondents: *respondents,
+            first_attempts: *first_attempts,
+            facility: *facility,
+            mean_score: *mean_score,
+            choices: choices.iter().map(ChoiceStatsJson::from).collect(),
+            discrimination: *discrimination,
+        }
+    }
+}
+
+/// `qbank.v1.ChoiceStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChoiceStatsJson<'a> {
+    key: &'a str,
+    chosen: i64,
+    chosen_share: f64,
+}
+
+impl<'a> From<&'a pb::ChoiceStats> for ChoiceStatsJson<'a> {
+    fn from(choice: &'a pb::ChoiceStats) -> Self {
+        let pb::ChoiceStats {
+            key,
+            chosen,
+            chosen_share,
+        } = choice;
+        Self {
+            key,
+            chosen: *chosen,
+            chosen_share: *chosen_share,
+        }
+    }
+}
+
+/// `qbank.v1.RespondentStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RespondentStatsJson<'a> {
+    respondent_id: &'a str,
+    questions_answered: i64,
+    attempts: i64,
+    correct_share: f64,
+    mean_score: f64,
+    by_category: Vec<GroupStatsJson<'a>>,
+    by_tag: Vec<GroupStatsJson<'a>>,
+}
+
+impl<'a> From<&'a pb::RespondentStats> for RespondentStatsJson<'a> {
+    fn from(stats: &'a pb::RespondentStats) -> Self {
+        let pb::RespondentStats {
+            respondent_id,
+            questions_answered,
+            attempts,
+            correct_share,
+            mean_score,
+            by_category,
+            by_tag,
+        } = stats;
+        Self {
+            respondent_id,
+            questions_answered: *questions_answered,
+            attempts: *attempts,
+            correct_share: *correct_share,
+            mean_score: *mean_score,
+            by_category: by_category.iter().map(GroupStatsJson::from).collect(),
+            by_tag: by_tag.iter().map(GroupStatsJson::from).collect(),
+        }
+    }
+}
+
+/// `qbank.v1.GroupStats`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupStatsJson<'a> {
+    name: &'a str,
+    questions_answered: i64,
+    correct_share: f64,
+    mean_score: f64,
+}
+
+impl<'a> From<&'a pb::GroupStats> for GroupStatsJson<'a> {
+    fn from(group: &'a pb::GroupStats) -> Self {
+        let pb::GroupStats {
+            name,
+            questions_answered,
+            correct_share,
+            mean_score,
+        } = group;
+        Self {
+            name,
+            questions_answered: *questions_answered,
+            correct_share: *correct_share,
+            mean_score: *mean_score,
+        }
+    }
+}
+
+/// `qbank.v1.QuestionReport`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QuestionReportJson<'a> {
+    id: &'a str,
+    question_id: &'a str,
+    question_revision: i64,
+    reason: EnumValue,
+    comment: &'a str,
+    respondent_id: &'a str,
+    state: EnumValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_time: Option<String>,
+    resolution_note: &'a str,
+}
+
+impl<'a> From<&'a pb::QuestionReport> for QuestionReportJson<'a> {
+    fn from(report: &'a pb::QuestionReport) -> Self {
+        let pb::QuestionReport {
+            id,
+            question_id,
+            question_revision,
+            reason,
+            comment,
+            respondent_id,
+            state,
+            create_time,
+            resolution_note,
+        } = report;
+        Self {
+            id,
+            question_id,
+            question_revision: *question_revision,
+            reason: EnumValue::report_reason(*reason),
+            comment,
+            respondent_id,
+            state: EnumValue::report_state(*state),
+            create_time: create_time.as_ref().map(ToString::to_string),
+            resolution_note,
+        }
+    }
+}
+
+/// `qbank.v1.ListQuestionReportsResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReportPageJson<'a> {
+    reports: Vec<QuestionReportJson<'a>>,
+    next_page_token: &'a str,
+}
+
+impl<'a> From<&'a pb::ListQuestionReportsResponse> for ReportPageJson<'a> {
+    fn from(page: &'a pb::ListQuestionReportsResponse) -> Self {
+        let pb::ListQuestionReportsResponse {
+            reports,
+            next_page_token,
+        } = page;
+        Self {
+            reports: reports.iter().map(QuestionReportJson::from).collect(),
+            next_page_token,
+        }
+    }
+}
+
 /// The result of `qbank quiz`: totals over the answered questions, then each answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct QuizJson<'a> {
-    /// How many questions were asked for (`--count`, or fewer if fewer match).
+    /// How many questions were drawn for the quiz (`--count`, or fewer if fewer are
+    /// available).
     pub(crate) asked: usize,
+    /// How many questions the draw could pick from: those that match the filters, less
+    /// those `--respondent` has answered.
+    pub(crate) available: i32,
+    /// True when fewer than `--count` were available: the quiz asked them all.
+    pub(crate) exhausted: bool,
     pub(crate) answered: usize,
     pub(crate) correct: usize,
     /// The sum of the answers' scores, partial credit included.
@@ -535,6 +769,70 @@ mod tests {
         assert_eq!(category["difficulties"][0]["difficulty"], "DIFFICULTY_HARD");
         assert_eq!(category["types"][0]["type"], "QUESTION_TYPE_TRUE_FALSE");
         assert_eq!(category["types"][0]["questionCount"], 1);
+    }
+
+    #[test]
+    fn unset_discrimination_prints_as_null_and_choices_use_proto_json_names() {
+        let stats = pb::QuestionStats {
+            id: "llm-004".to_owned(),
+            attempts: 3,
+            first_attempts: 3,
+            choices: vec![pb::ChoiceStats {
+                key: "A".to_owned(),
+                chosen: 2,
+                chosen_share: 2.0 / 3.0,
+            }],
+            discrimination: None,
+            ..pb::QuestionStats::default()
+        };
+        let json = serde_json::to_value(QuestionStatsJson::from(&stats)).expect("serializable");
+        assert_eq!(json["firstAttempts"], 3);
+        assert_eq!(json["meanScore"], 0.0);
+        assert_eq!(json["choices"][0]["chosenShare"], 2.0 / 3.0);
+        assert!(json["discrimination"].is_null(), "{json}");
+        assert_eq!(
+            json.as_object().map(|fields| fields.len()),
+            Some(9),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn reports_print_reason_and_state_as_enum_names() {
+        let report = pb::QuestionReport {
+            id: "r-1".to_owned(),
+            question_id: "llm-001".to_owned(),
+            question_revision: 2,
+            reason: pb::ReportReason::WrongAnswer.into(),
+            state: pb::ReportState::Open.into(),
+            ..pb::QuestionReport::default()
+        };
+        let json = serde_json::to_value(QuestionReportJson::from(&report)).expect("serializable");
+        assert_eq!(json["reason"], "REPORT_REASON_WRONG_ANSWER");
+        assert_eq!(json["state"], "REPORT_STATE_OPEN");
+        assert_eq!(json["questionRevision"], 2);
+        assert_eq!(json["resolutionNote"], "");
+        assert!(json.get("createTime").is_none());
+    }
+
+    #[test]
+    fn respondent_stats_keep_the_servers_order_of_groups() {
+        let group = |name: &str, mean_score| pb::GroupStats {
+            name: name.to_owned(),
+            questions_answered: 1,
+            correct_share: mean_score,
+            mean_score,
+        };
+        let stats = pb::RespondentStats {
+            respondent_id: "alice".to_owned(),
+            by_tag: vec![group("rlhf", 0.0), group("bias", 1.0)],
+            ..pb::RespondentStats::default()
+        };
+        let json = serde_json::to_value(RespondentStatsJson::from(&stats)).expect("serializable");
+        assert_eq!(json["respondentId"], "alice");
+        assert_eq!(json["byTag"][0]["name"], "rlhf");
+        assert_eq!(json["byTag"][1]["meanScore"], 1.0);
+        assert_eq!(json["byCategory"], serde_json::json!([]));
     }
 
     #[test]

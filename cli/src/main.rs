@@ -3,10 +3,10 @@
 //! A command travels: `args` (the command line) → `commands` (one module per subcommand) →
 //! `client` (the gRPC connection: token, deadline, retry) → the server. `language` turns
 //! `--lang` or the locale into the languages to read questions in. On the way back, `render`
-//! and `table` print text for people (`bar_chart` draws counts), `json` prints JSON for
-//! scripts, and `error` turns a failure into one `error: …` line, a hint and a documented exit
-//! code. The authoring commands read and write one question as a TOML file through
-//! `question_file`.
+//! and `table` print text for people (`bar_chart` draws counts and shares as bars), `json`
+//! prints JSON for scripts, and `error` turns a failure into one `error: …` line, a hint and a
+//! documented exit code. The authoring commands read and write one question as a TOML file
+//! through `question_file`.
 
 mod args;
 mod bar_chart;

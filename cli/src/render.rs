@@ -1,4 +1,5 @@
-//! Human-readable text for questions and grades, shared by `get`, `answer` and `quiz`.
+//! Human-readable text for questions, grades and reports, shared by `get`, `answer`, `quiz`,
+//! `stats`, `me` and the report commands.
 
 use std::io::{self, Write};
 
@@ -25,10 +26,47 @@ pub(crate) fn difficulty_label(value: i32) -> &'static str {
     }
 }
 
+/// The reason of a report as the `--reason` flag spells it.
+pub(crate) fn report_reason_label(value: i32) -> &'static str {
+    match pb::ReportReason::try_from(value) {
+        Ok(pb::ReportReason::WrongAnswer) => "wrong-answer",
+        Ok(pb::ReportReason::Ambiguous) => "ambiguous",
+        Ok(pb::ReportReason::Typo) => "typo",
+        Ok(pb::ReportReason::Outdated) => "outdated",
+        Ok(pb::ReportReason::Other) => "other",
+        Ok(pb::ReportReason::Unspecified) | Err(_) => "unknown",
+    }
+}
+
+/// Where a report stands, as one word.
+pub(crate) fn report_state_label(value: i32) -> &'static str {
+    match pb::ReportState::try_from(value) {
+        Ok(pb::ReportState::Open) => "open",
+        Ok(pb::ReportState::Resolved) => "resolved",
+        Ok(pb::ReportState::Unspecified) | Err(_) => "unknown",
+    }
+}
+
 /// A score without noise: `1`, `0.5`, `0.33`.
 pub(crate) fn format_score(score: f64) -> String {
     let text = format!("{score:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    // -0.001 rounds to "-0.00", which would read as a negative score.
+    if text == "-0" { "0" } else { text }.to_owned()
+}
+
+/// A share of a whole as a percentage of whole numbers: `67%`.
+pub(crate) fn format_share(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// `1 question`, `3 questions`: a count and its noun, in the plural unless it is one.
+pub(crate) fn count_of(count: i64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// One line about a question: id, type, difficulty, category, language and revision.
@@ -142,6 +180,22 @@ mod tests {
         assert_eq!(format_score(0.5), "0.5");
         assert_eq!(format_score(1.0 / 3.0), "0.33");
         assert_eq!(format_score(7.5), "7.5");
+    }
+
+    #[test]
+    fn negative_scores_near_zero_print_as_zero_and_shares_as_whole_percentages() {
+        assert_eq!(format_score(-0.001), "0");
+        assert_eq!(format_score(-0.12), "-0.12");
+        assert_eq!(format_share(2.0 / 3.0), "67%");
+        assert_eq!(format_share(0.0), "0%");
+        assert_eq!(format_share(1.0), "100%");
+    }
+
+    #[test]
+    fn counts_take_the_plural_unless_they_are_one() {
+        assert_eq!(count_of(1, "question"), "1 question");
+        assert_eq!(count_of(0, "question"), "0 questions");
+        assert_eq!(count_of(3, "attempt"), "3 attempts");
     }
 
     #[test]

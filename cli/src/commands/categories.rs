@@ -30,11 +30,11 @@ pub(super) async fn run(
             eprintln!("No questions match these filters.");
         }
         Format::Text => {
-            let mut chart = BarChart::new("CATEGORY", &["DIFFICULTY", "TYPE"]);
+            let mut chart = BarChart::new("CATEGORY", "QUESTIONS", &["DIFFICULTY", "TYPE"]);
             for category in &response.categories {
-                chart.push_row(
+                chart.push_count(
                     &category.category,
-                    category.question_count,
+                    category.question_count.into(),
                     vec![
                         difficulty_breakdown(&category.difficulties),
                         type_breakdown(&category.types),

@@ -128,7 +128,7 @@ async fn list_every_page(
 }
 
 /// The `ListQuestions` request for `filter`, without a query and in the questions' original
-/// languages: `quiz` and `export` pick their questions with it too.
+/// languages: `draw`, `quiz` and `export` take their filters from it too.
 pub(super) fn list_request(
     filter: &QuestionFilter,
     page_size: i32,
@@ -155,10 +155,10 @@ pub(super) fn list_request(
     }
 }
 
-/// The questions as a table whose stem column is cut to the terminal width. LANG is the
-/// language each question is served in, which differs from row to row when only some of
-/// them have a preferred language.
-fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()> {
+/// The questions as a table whose stem column is cut to the terminal width, as `list`,
+/// `search` and `draw` print them. LANG is the language each question is served in, which
+/// differs from row to row when only some of them have a preferred language.
+pub(super) fn write_table(out: &mut dyn Write, questions: &[pb::Question]) -> io::Result<()> {
     if questions.is_empty() {
         return Ok(());
     }

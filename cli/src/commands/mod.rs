@@ -5,6 +5,7 @@ mod answer;
 mod categories;
 mod create;
 mod delete;
+mod draw;
 mod edit;
 mod export;
 mod get;
@@ -12,8 +13,13 @@ mod health;
 mod history;
 mod import;
 mod list;
+mod me;
 mod quiz;
+mod report;
+mod reports;
+mod resolve;
 mod search;
+mod stats;
 mod tags;
 mod undelete;
 mod update;
@@ -42,10 +48,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         None => PreferredLanguages::from_environment(|name| std::env::var(name).ok())
             .map_err(Error::Usage)?,
     };
-    // `answer` retries a refused connection as it retries an unavailable server; every
-    // other command names an unreachable server before printing anything.
+    // `answer` and `report` retry a refused connection as they retry an unavailable
+    // server; every other command names an unreachable server before printing anything.
     let when = match cli.command {
-        Command::Answer(_) => Connect::OnFirstCall,
+        Command::Answer(_) | Command::Report(_) => Connect::OnFirstCall,
         _ => Connect::Now,
     };
     let mut client = Client::connect(&cli.addr, cli.token.as_deref(), cli.timeout, when).await?;
@@ -60,8 +66,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Categories(args) => categories::run(&mut client, args, format, &mut out).await,
         Command::Tags(args) => tags::run(&mut client, args, format, &mut out).await,
         Command::Get(args) => get::run(&mut client, args, languages, format, &mut out).await,
+        Command::Draw(args) => draw::run(&mut client, args, languages, format, &mut out).await,
         Command::Answer(args) => answer::run(&mut client, args, languages, format, &mut out).await,
         Command::Quiz(args) => quiz::run(&mut client, args, languages, format, &mut out).await,
+        Command::Me(args) => me::run(&mut client, args, format, &mut out).await,
+        Command::Report(args) => report::run(&mut client, args, format, &mut out).await,
         Command::Health(args) => health::run(&mut client, args, format, &mut out).await,
         Command::Create(args) => create::run(&mut client, args, format, &mut out).await,
         Command::Update(args) => update::run(&mut client, args, format, &mut out).await,
@@ -72,6 +81,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Error> {
         Command::Import(args) => import::run(&mut client, args, format, &mut out).await,
         // The bank file is the output, in the format it names, with or without --json.
         Command::Export(args) => export::run(&mut client, args, &mut out).await,
+        Command::Stats(args) => stats::run(&mut client, args, format, &mut out).await,
+        Command::Reports(args) => reports::run(&mut client, args, format, &mut out).await,
+        Command::Resolve(args) => resolve::run(&mut client, args, format, &mut out).await,
     }
 }
 

@@ -1,9 +1,10 @@
-//! `qbank quiz`: asks the questions that match the filters one at a time, in the first
-//! preferred language each has, reads each answer as a line of standard input, shows the
-//! verdict, and ends with the score.
+//! `qbank quiz`: draws questions at random from those that match the filters (with
+//! `--respondent`, from those the respondent has not answered yet), asks them one at a time
+//! in the first preferred language each has, reads each answer as a line of standard input,
+//! shows the verdict, and ends with the score.
 //!
 //! Answers are read line by line whether standard input is a terminal or a pipe, so a quiz
-//! can be scripted: `printf 'C\nfalse\n' | qbank quiz --count 2`.
+//! can be scripted: `printf 'C\nfalse\n' | qbank quiz --count 2 --seed 7`.
 
 use std::io::{self, IsTerminal, Write};
 
@@ -12,15 +13,13 @@ use tonic::Code;
 
 use super::Format;
 use super::answer::choice_keys;
+use super::draw::draw_request;
 use super::list::list_request;
 use crate::args::QuizArgs;
 use crate::client::Client;
 use crate::error::Error;
 use crate::language::PreferredLanguages;
 use crate::{json, pb, render};
-
-/// The server returns at most this many questions per page.
-const MAX_PAGE_SIZE: usize = 100;
 
 /// Runs the quiz and prints the score.
 pub(super) async fn run(
@@ -30,9 +29,13 @@ pub(super) async fn run(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let count = usize::try_from(args.count).unwrap_or(usize::MAX);
-    let questions = pick_questions(client, args, languages, count).await?;
-    if questions.is_empty() {
+    let draw = draw_questions(client, args, languages).await?;
+    let questions = &draw.questions;
+    // With --respondent an empty draw may only mean that they have answered everything,
+    // which is the end of their quiz rather than a mistake in the filters.
+    if questions.is_empty()
+        && (args.respondent.is_none() || !any_question_matches(client, args).await?)
+    {
         return Err(Error::NoMatchingQuestions);
     }
 
@@ -43,6 +46,9 @@ pub(super) async fn run(
         Format::Text => &mut *out,
         Format::Json => &mut stderr,
     };
+    if let Some(notice) = pool_notice(&draw, args.respondent.is_some()) {
+        writeln!(screen, "{notice}")?;
+    }
     let mut input = AnswerInput::from_stdin();
     let mut answers = Vec::new();
     for (index, question) in questions.iter().enumerate() {
@@ -62,11 +68,15 @@ pub(super) async fn run(
     }
 
     match format {
+        // Nothing was asked when the respondent had answered everything: no score to give.
+        Format::Text if questions.is_empty() => {}
         Format::Text => write_summary(screen, &answers, questions.len())?,
         Format::Json => {
             let summary = Summary::of(&answers);
             let document = json::QuizJson {
                 asked: questions.len(),
+                available: draw.available,
+                exhausted: draw.exhausted,
                 answered: answers.len(),
                 correct: summary.correct,
                 score: summary.score,
@@ -152,32 +162,47 @@ fn write_summary(
     )
 }
 
-/// Up to `count` questions that match the filters, in id order, each in the first of
-/// `languages` it has.
-async fn pick_questions(
+/// Up to `--count` questions drawn at random from those that match the filters, each in the
+/// first of `languages` it has; with `--respondent`, only questions they have not answered.
+async fn draw_questions(
     client: &mut Client,
     args: &QuizArgs,
     languages: &PreferredLanguages,
-    count: usize,
-) -> Result<Vec<pb::Question>, Error> {
-    let mut questions = Vec::new();
-    let mut token = String::new();
-    while questions.len() < count {
-        let page_size = (count - questions.len()).min(MAX_PAGE_SIZE);
-        let page_size = i32::try_from(page_size).unwrap_or(100);
-        let request = pb::ListQuestionsRequest {
-            preferred_languages: languages.tags().to_vec(),
-            ..list_request(&args.filter, page_size, token)
-        };
-        let page = client.list_questions(request).await?;
-        questions.extend(page.questions);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
+) -> Result<pb::DrawQuestionsResponse, Error> {
+    let request = pb::DrawQuestionsRequest {
+        seed: args.seed.clone().unwrap_or_default(),
+        respondent_id: args.respondent.clone().unwrap_or_default(),
+        exclude_answered: args.respondent.is_some(),
+        ..draw_request(&args.filter, args.count, languages)
+    };
+    client.draw_questions(request).await
+}
+
+/// Whether any question matches the filters, answered or not: one question of one page
+/// tells, without drawing.
+async fn any_question_matches(client: &mut Client, args: &QuizArgs) -> Result<bool, Error> {
+    let page = client
+        .list_questions(list_request(&args.filter, 1, String::new()))
+        .await?;
+    Ok(!page.questions.is_empty())
+}
+
+/// What to tell a respondent whose unanswered questions run out: fewer than they asked for
+/// are left, or none. Without a respondent a short draw only means few questions match, which
+/// `Question 1 of N` already shows.
+fn pool_notice(draw: &pb::DrawQuestionsResponse, for_respondent: bool) -> Option<String> {
+    if !(for_respondent && draw.exhausted) {
+        return None;
     }
-    questions.truncate(count);
-    Ok(questions)
+    let left = i64::try_from(draw.questions.len()).unwrap_or(i64::MAX);
+    Some(if left == 0 {
+        "You have answered every question that matches.".to_owned()
+    } else {
+        format!(
+            "Only {} left that you have not answered.",
+            render::count_of(left, "question")
+        )
+    })
 }
 
 /// What to type, e.g. `Your answer (A/B/C, empty line ends the quiz): `.
@@ -279,6 +304,36 @@ mod tests {
                 score: 1.5
             }
         );
+    }
+
+    fn draw_of(count: usize, exhausted: bool) -> pb::DrawQuestionsResponse {
+        pb::DrawQuestionsResponse {
+            questions: vec![pb::Question::default(); count],
+            exhausted,
+            available: i32::try_from(count).unwrap_or(i32::MAX),
+        }
+    }
+
+    #[test]
+    fn a_respondent_hears_when_fewer_questions_are_left_than_asked_for() {
+        assert_eq!(
+            pool_notice(&draw_of(3, true), true).as_deref(),
+            Some("Only 3 questions left that you have not answered.")
+        );
+        assert_eq!(
+            pool_notice(&draw_of(1, true), true).as_deref(),
+            Some("Only 1 question left that you have not answered.")
+        );
+        assert_eq!(
+            pool_notice(&draw_of(0, true), true).as_deref(),
+            Some("You have answered every question that matches.")
+        );
+    }
+
+    #[test]
+    fn a_full_draw_or_one_for_no_respondent_needs_no_notice() {
+        assert_eq!(pool_notice(&draw_of(10, false), true), None);
+        assert_eq!(pool_notice(&draw_of(2, true), false), None);
     }
 
     #[test]

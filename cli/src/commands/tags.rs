@@ -27,9 +27,9 @@ pub(super) async fn run(
             eprintln!("No questions match these filters.");
         }
         Format::Text => {
-            let mut chart = BarChart::new("TAG", &[]);
+            let mut chart = BarChart::new("TAG", "QUESTIONS", &[]);
             for tag in &response.tags {
-                chart.push_row(&tag.tag, tag.question_count, Vec::new());
+                chart.push_count(&tag.tag, tag.question_count.into(), Vec::new());
             }
             chart.write_to(out, table::output_width())?;
         }

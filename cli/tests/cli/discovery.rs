@@ -341,7 +341,7 @@ fn quiz_asks_in_the_preferred_language() {
     let server = spawn_server();
 
     let run = server
-        .qbank_with_input(&["--lang", "en", "quiz", "--count", "1"], "C\n")
+        .qbank_with_input(&["--lang", "en", "quiz", "--tag", "prompting"], "C\n")
         .success();
 
     assert!(

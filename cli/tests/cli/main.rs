@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod answer;
+mod assessment;
 mod authoring;
 mod connection;
 mod discovery;
