@@ -83,7 +83,7 @@ fn quiz_ends_early_on_an_empty_line_and_scores_the_answered_questions() {
         )
         .success();
 
-    assert!(!run.stdout.contains("Question 2 of 4"), "{}", run.stdout);
+    assert!(!run.stdout.contains("Question 3 of 4"), "{}", run.stdout);
     assert!(
         run.stdout.contains("Quiz ended after 1 of 4 questions."),
         "{}",
