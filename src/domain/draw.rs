@@ -96,7 +96,9 @@ pub fn draw(
 }
 
 /// A caller's seed as the generator's: the first 8 bytes of its SHA-256,
-/// so any text seeds alike on every platform and release.
+/// so any text seeds the generator. The draw then repeats as long as the
+/// generator (fastrand 2's) and the pool do: a later qbank release may
+/// draw differently for the same seed.
 fn seed_of(seed: &str) -> u64 {
     let digest = Sha256::digest(seed.as_bytes());
     let mut first = [0; 8];

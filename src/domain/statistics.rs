@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::question::normalise_choice_key;
+
 /// A question's attempts, totalled at one revision or over all.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct AttemptTotals {
@@ -69,9 +71,11 @@ impl QuestionStats {
         let choices = keys
             .iter()
             .map(|key| {
+                // Keys ignore case: an older revision's `a` is this one's `A`.
+                let wanted = normalise_choice_key(key);
                 let chosen = chosen
                     .iter()
-                    .filter(|(chosen_key, _)| chosen_key == key)
+                    .filter(|(chosen_key, _)| normalise_choice_key(chosen_key) == wanted)
                     .map(|(_, count)| count)
                     .sum();
                 ChoiceStats {

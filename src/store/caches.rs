@@ -27,6 +27,9 @@ use crate::domain::{
 const FILTERS_REMEMBERED: usize = 4096;
 /// Filters whose matching ids (a draw's pool) are kept before starting over.
 const DRAW_POOLS_REMEMBERED: usize = 64;
+/// Ids all kept pools may hold together: bounds their memory whatever the
+/// bank's size (an unfiltered pool holds every question).
+const DRAW_POOL_IDS_MAX: usize = 250_000;
 /// Searches whose ranked matches are kept before starting over.
 const SEARCHES_REMEMBERED: usize = 64;
 /// How many of a search's best matches are kept: the first pages, which is
@@ -238,14 +241,35 @@ impl Caches {
         self.state().matching_ids.get(filter_key)
     }
 
-    /// Remembers a filter's matching ids read since `read_at`.
+    /// Remembers a filter's matching ids read since `read_at`, starting
+    /// over when the pools would hold more than [`DRAW_POOL_IDS_MAX`] ids
+    /// (a pool larger than that alone is not kept).
     pub(super) fn remember_matching_ids(
         &self,
         read_at: Epoch,
         filter_key: Vec<u8>,
         ids: Arc<[String]>,
     ) {
-        self.remember(read_at, |state| &mut state.matching_ids, filter_key, ids);
+        if ids.len() > DRAW_POOL_IDS_MAX {
+            return;
+        }
+        self.remember(
+            read_at,
+            |state| {
+                let held: usize = state
+                    .matching_ids
+                    .values
+                    .values()
+                    .map(|ids| ids.len())
+                    .sum();
+                if held + ids.len() > DRAW_POOL_IDS_MAX {
+                    state.matching_ids.values.clear();
+                }
+                &mut state.matching_ids
+            },
+            filter_key,
+            ids.clone(),
+        );
     }
 
     /// The card of this question: from memory, or from `read` (then kept if

@@ -386,7 +386,9 @@ impl Store {
             jobs: receiver,
             health: health_sender,
             derivation: derivation.clone(),
-            waiting_for_derivation: Vec::new(),
+            writable: access == sqlite::Access::ReadWrite,
+            waiting: Vec::new(),
+            derivation_failed: None,
         })?;
         Ok(Self {
             readers,
@@ -895,12 +897,16 @@ impl Store {
         let (reply, derived) = oneshot::channel();
         self.writer
             .send(writer::Job::Derive {
+                target: self.derivation.recorded(),
                 reply,
                 span: tracing::Span::current(),
             })
             .await
             .map_err(|_| StoreError::WriterStopped)?;
-        derived.await.map_err(|_| StoreError::WriterStopped)?
+        derived
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
     }
 
     /// A question's attempt totals at `revision` (0: all revisions), how

@@ -1630,21 +1630,38 @@ struct DerivedAttempt {
 }
 
 /// Derives the statistics of up to `limit` attempts after the last derived
-/// one, in one transaction that also moves the mark, and returns the new
-/// mark. The transaction is not synced on commit (`synchronous=NORMAL` for
-/// it alone): what a crash loses of it is derived again from the attempts.
+/// one, in one transaction that also moves the mark. Returns the new mark
+/// and how many attempts it read. An attempt whose stored keys do not
+/// decode is counted without them (and logged), so one damaged row never
+/// stops derivation.
+///
+/// The transaction is not synced on commit (`synchronous=NORMAL` for it
+/// alone): what a crash loses of it is derived again from the attempts. On
+/// the writer's own connection, because a second writing connection turns
+/// a failing disk into reports of a damaged database (it must re-read the
+/// WAL index the other wrote). If `synchronous=FULL` cannot be restored,
+/// the error says so and [`ensure_synchronous_full`] runs before the next
+/// acknowledged write.
 pub(super) fn derive_attempts(
     connection: &mut Connection,
     limit: usize,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, usize), StoreError> {
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     let derived = derive_in_transaction(connection, limit);
-    // Every other commit of this connection is an acknowledged write.
-    connection.pragma_update(None, "synchronous", "FULL")?;
+    ensure_synchronous_full(connection)?;
     derived
 }
 
-fn derive_in_transaction(connection: &mut Connection, limit: usize) -> Result<i64, StoreError> {
+/// Puts the writer's connection back to syncing every commit.
+pub(super) fn ensure_synchronous_full(connection: &Connection) -> Result<(), StoreError> {
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+fn derive_in_transaction(
+    connection: &mut Connection,
+    limit: usize,
+) -> Result<(i64, usize), StoreError> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut through = derived_through(&transaction)?;
     let attempts: Vec<DerivedAttempt> = transaction
@@ -1656,11 +1673,16 @@ fn derive_in_transaction(connection: &mut Connection, limit: usize) -> Result<i6
         .query_map(
             params![through, i64::try_from(limit).unwrap_or(i64::MAX)],
             |row| {
+                let id = row.get(0)?;
+                let choice_keys = json_column(row, 3).unwrap_or_else(|error| {
+                    tracing::warn!(attempt = id, %error, "an attempt's chosen keys do not decode");
+                    Vec::new()
+                });
                 Ok(DerivedAttempt {
-                    id: row.get(0)?,
+                    id,
                     question_id: row.get(1)?,
                     revision: row.get(2)?,
-                    choice_keys: json_column(row, 3)?,
+                    choice_keys,
                     correct: row.get(4)?,
                     score: row.get(5)?,
                     respondent_id: row.get(6)?,
@@ -1676,7 +1698,7 @@ fn derive_in_transaction(connection: &mut Connection, limit: usize) -> Result<i6
         .prepare_cached("UPDATE attempt_derivation SET derived_through = ?1")?
         .execute([through])?;
     transaction.commit()?;
-    Ok(through)
+    Ok((through, attempts.len()))
 }
 
 /// Adds one attempt to every statistic it counts in.

@@ -16,7 +16,7 @@ use std::{
         Arc,
         atomic::{AtomicI64, Ordering},
     },
-    time::SystemTime,
+    time::{Duration, Instant, SystemTime},
 };
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -46,6 +46,13 @@ const DERIVE_CHUNK: usize = 2_048;
 /// next batch waits for it only a little (a big chunk at once showed as
 /// tens of milliseconds at SubmitAnswer's p99).
 const DERIVE_STEP: usize = 256;
+/// How long the writer, idle but behind, sleeps between looks for jobs
+/// while derivation backs off.
+const DERIVE_POLL: Duration = Duration::from_millis(10);
+/// The first back-off after derivation failed, doubling from there.
+const DERIVE_BACKOFF_MIN: Duration = Duration::from_millis(50);
+/// The longest back-off.
+const DERIVE_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// How far attempts are recorded and derived (migration 0008), shared by
 /// the writer (which moves both) and the store's readers.
@@ -58,6 +65,11 @@ pub(super) struct Derivation {
 }
 
 impl Derivation {
+    /// The newest attempt known to be recorded.
+    pub(super) fn recorded(&self) -> i64 {
+        self.recorded_through.load(Ordering::Acquire)
+    }
+
     /// Whether attempts this process recorded are not derived yet.
     pub(super) fn behind(&self) -> bool {
         self.derived_through.load(Ordering::Acquire) < self.recorded_through.load(Ordering::Acquire)
@@ -86,6 +98,8 @@ pub(super) enum Job {
     /// Derive every attempt recorded so far, then answer (for reads that
     /// must see their caller's attempts in the statistics).
     Derive {
+        /// The newest attempt the caller must see derived.
+        target: i64,
         reply: oneshot::Sender<Result<(), StoreError>>,
         span: tracing::Span,
     },
@@ -171,9 +185,13 @@ pub(super) struct Writer {
     pub(super) jobs: mpsc::Receiver<Job>,
     pub(super) health: Arc<watch::Sender<WriteHealth>>,
     pub(super) derivation: Arc<Derivation>,
-    /// Callers of [`Job::Derive`] in the batch just run, answered once
-    /// derivation caught up.
-    pub(super) waiting_for_derivation: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    /// Whether the file can be written: derivation cannot on a read-only
+    /// one.
+    pub(super) writable: bool,
+    /// Callers of [`Job::Derive`], each with the attempt it waits for.
+    pub(super) waiting: Vec<(i64, oneshot::Sender<Result<(), StoreError>>)>,
+    /// When derivation last failed, and the back-off before the next try.
+    pub(super) derivation_failed: Option<(Instant, Duration)>,
 }
 
 /// Starts the writer thread. It stops when every [`super::Store`] handle is gone.
@@ -192,14 +210,17 @@ impl Writer {
         }
         let mut batch = Vec::with_capacity(MAX_BATCH);
         loop {
-            // Behind, the writer derives between jobs instead of sleeping.
+            // Behind, the writer derives between jobs instead of sleeping;
+            // after a failure it waits a little before it tries again.
             let first = if self.derivation.behind() {
                 match self.jobs.try_recv() {
                     Ok(job) => job,
                     Err(mpsc::error::TryRecvError::Empty) => {
-                        // A failure is logged, and stops the writer waiting
-                        // on derivation until attempts are written again.
-                        let _ = self.derive_chunk(DERIVE_CHUNK);
+                        if self.derivation_may_retry() {
+                            self.derive_chunk(DERIVE_CHUNK);
+                        } else {
+                            std::thread::sleep(DERIVE_POLL);
+                        }
                         continue;
                     }
                     Err(mpsc::error::TryRecvError::Disconnected) => break,
@@ -217,21 +238,27 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let outcome = self.commit_batch(&mut batch);
-            self.health.send_if_modified(|current| {
-                let changed = *current != outcome;
-                *current = outcome;
-                changed
-            });
-            if !self.waiting_for_derivation.is_empty() {
-                let caught_up = self.derive_all().map_err(Arc::new);
-                for reply in self.waiting_for_derivation.drain(..) {
-                    let _ = reply.send(caught_up.as_ref().copied().map_err(for_each_caller));
+            // Waiting for derivation is no write: it takes no transaction
+            // and says nothing of write health.
+            let mut writes = Vec::with_capacity(batch.len());
+            for job in batch.drain(..) {
+                match job {
+                    Job::Derive { target, reply, .. } => self.waiting.push((target, reply)),
+                    write => writes.push(write),
                 }
-            } else if self.derivation.behind() {
-                // A failure is logged, and derivation tried again later.
-                let _ = self.derive_chunk(DERIVE_STEP);
             }
+            if !writes.is_empty() {
+                let outcome = self.commit_batch(&mut writes);
+                self.health.send_if_modified(|current| {
+                    let changed = *current != outcome;
+                    *current = outcome;
+                    changed
+                });
+            }
+            if self.derivation.behind() && self.derivation_may_retry() {
+                self.derive_chunk(DERIVE_STEP);
+            }
+            self.answer_waiting(None);
         }
         // Every store handle is gone. Folding the WAL into the database now
         // spares the next start from replaying it (a large import leaves
@@ -259,45 +286,89 @@ impl Writer {
         Ok(())
     }
 
-    /// Derives the next chunk of attempts. A failure (a read-only file, a
-    /// full disk) is logged and tried again later: derivation lags, and
-    /// nothing acknowledged is at stake.
-    fn derive_chunk(&mut self, attempts: usize) -> Result<(), StoreError> {
+    /// Whether derivation may run now: not within the back-off after a
+    /// failure.
+    fn derivation_may_retry(&self) -> bool {
+        self.derivation_failed
+            .is_none_or(|(at, backoff)| at.elapsed() >= backoff)
+    }
+
+    /// Derives up to `attempts` more. A failure (a lock held elsewhere, a
+    /// full disk, a read-only file) is logged, answers whoever waits for
+    /// derivation with it, and is retried after a back-off that doubles up
+    /// to [`DERIVE_BACKOFF_MAX`]: statistics lag, nothing acknowledged is at
+    /// stake.
+    fn derive_chunk(&mut self, attempts: usize) {
+        let target = self.derivation.recorded_through.load(Ordering::Acquire);
+        if !self.writable {
+            self.answer_waiting(Some(StoreError::ReadOnly(
+                "the database is read-only: attempts cannot be derived".into(),
+            )));
+            self.derivation_failed = Some((Instant::now(), DERIVE_BACKOFF_MAX));
+            return;
+        }
         match sqlite::derive_attempts(&mut self.connection, attempts) {
-            Ok(through) => {
+            Ok((through, derived)) => {
+                self.derivation_failed = None;
+                // Fewer than asked means every attempt there is is derived,
+                // even when the newest were deleted behind the server's back.
+                let caught_up = if derived < attempts {
+                    through.max(target)
+                } else {
+                    through
+                };
                 self.derivation
                     .derived_through
-                    .store(through, Ordering::Release);
-                // Attempts written by another process are derived too;
-                // what is derived is recorded.
+                    .store(caught_up, Ordering::Release);
+                // Another process's attempts are derived here too.
                 self.derivation
                     .recorded_through
-                    .fetch_max(through, Ordering::AcqRel);
-                Ok(())
+                    .fetch_max(caught_up, Ordering::AcqRel);
             }
             Err(error) => {
                 tracing::warn!(error = %error_chain(&error), "cannot derive attempt statistics");
-                // Until writes work again, readers do not wait for it.
-                self.derivation.recorded_through.store(
-                    self.derivation.derived_through.load(Ordering::Acquire),
-                    Ordering::Release,
-                );
-                Err(error)
+                let backoff = self
+                    .derivation_failed
+                    .map_or(DERIVE_BACKOFF_MIN, |(_, last)| {
+                        (last * 2).min(DERIVE_BACKOFF_MAX)
+                    });
+                self.derivation_failed = Some((Instant::now(), backoff));
+                self.answer_waiting(Some(error));
             }
         }
     }
 
-    /// Derives every attempt recorded so far.
-    fn derive_all(&mut self) -> Result<(), StoreError> {
-        while self.derivation.behind() {
-            self.derive_chunk(DERIVE_CHUNK)?;
+    /// Answers those waiting for derivation: with `failure` all of them,
+    /// else those whose attempts are now derived.
+    fn answer_waiting(&mut self, failure: Option<StoreError>) {
+        if let Some(failure) = failure {
+            let shared = Arc::new(failure);
+            for (_, reply) in self.waiting.drain(..) {
+                let _ = reply.send(Err(for_each_caller(&shared)));
+            }
+            return;
         }
-        Ok(())
+        let derived = self.derivation.derived_through.load(Ordering::Acquire);
+        let (done, waiting): (Vec<_>, Vec<_>) = self
+            .waiting
+            .drain(..)
+            .partition(|(target, _)| *target <= derived);
+        self.waiting = waiting;
+        for (_, reply) in done {
+            let _ = reply.send(Ok(()));
+        }
     }
 
     /// Runs and answers one batch, returning whether storage let it write.
     fn commit_batch(&mut self, batch: &mut Vec<Job>) -> WriteHealth {
-        let outcomes = match self.file.check().and_then(|()| self.run_batch(batch)) {
+        // Derivation turns syncing off for its own commits; nothing is
+        // acknowledged unless it is back on.
+        let outcomes = match self
+            .file
+            .check()
+            .and_then(|()| sqlite::ensure_synchronous_full(&self.connection))
+            .and_then(|()| self.run_batch(batch))
+        {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 // Nothing of the batch is stored: every caller gets the error.
@@ -345,8 +416,9 @@ impl Writer {
                 (Job::RecordAttempt { reply, .. }, Done::Recorded(outcome)) => {
                     let _ = reply.send(outcome);
                 }
+                // Never batched (`run` takes them out first).
                 (Job::Derive { reply, .. }, Done::Derived) => {
-                    self.waiting_for_derivation.push(reply);
+                    let _ = reply.send(Ok(()));
                 }
                 (Job::ChangeQuestion { change, reply, .. }, Done::Changed(outcome, generation)) => {
                     // Committed: what it made stale is forgotten before the

@@ -543,7 +543,16 @@ async fn a_disk_failing_with_io_errors_answers_unavailable_and_reports_not_servi
     };
     let app = spawn_app_in(Options::default(), disk.dir.clone()).await;
     app.answer("llm-001", &["C"]).await.expect("a write before");
-    // Read after that write, so the question is in the read connections'
+    // Its statistics are derived in a commit of their own, after the
+    // answer: waited for here, so that no commit follows the reads below.
+    app.client
+        .clone()
+        .get_respondent_stats(qbank::pb::GetRespondentStatsRequest {
+            respondent_id: "anyone".into(),
+        })
+        .await
+        .expect("derived");
+    // Read after those writes, so the question is in the read connections'
     // page caches: the grading read then does not need the disk, and the
     // write is what meets the failure.
     for _ in 0..3 {
