@@ -12,12 +12,16 @@
 //!   (group commit), so a durable `synchronous=FULL` commit is paid once per
 //!   batch instead of once per call, and request-id checks never race.
 //!   Question changes (authoring) go through it too, one transaction each
-//!   with the question's row, revision, tags and card; and reports, whose
-//!   request-id checks need the same one writer.
-//! - the cards served most, in memory and bounded by size, and the count of
-//!   each filter listed (`caches`): forgotten by the writer when a change
-//!   commits, and by the monitor within a second of another process's
-//!   change, so they never stay stale.
+//!   with the question's row, revision, tags, search row and cards; and
+//!   reports, whose request-id checks need the same one writer. Between
+//!   batches it derives the attempts' statistics (migration 0008) in
+//!   transactions of their own, so an attempt's commit stays the attempt;
+//!   reads of those statistics wait for their caller's attempts.
+//! - the cards served most, in memory and bounded by size, the count of
+//!   each filter listed, category and tag counts, recent searches' best
+//!   matches and draws' pools (`caches`): forgotten by the writer when a
+//!   change commits, and by the monitor within a second of another
+//!   process's change, so they never stay stale.
 //!
 //! A PostgreSQL backend will implement the same methods.
 
