@@ -744,20 +744,12 @@ impl Store {
     /// Stores a graded answer durably, unless its request id was seen before.
     /// Returns only after the commit.
     pub async fn record_attempt(&self, answer: GradedAnswer) -> Result<Recorded, StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let job = writer::Job::RecordAttempt {
+        self.ask_writer(|reply, span| writer::Job::RecordAttempt {
             answer,
             reply,
-            span: tracing::Span::current(),
-        };
-        self.writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        outcome
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+            span,
+        })
+        .await
     }
 
     /// Makes `change` in one transaction of the writer (the question's row,
@@ -767,20 +759,12 @@ impl Store {
         &self,
         change: QuestionChange,
     ) -> Result<Result<Changed, ChangeRefused>, StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let job = writer::Job::ChangeQuestion {
+        self.ask_writer(|reply, span| writer::Job::ChangeQuestion {
             change,
             reply,
-            span: tracing::Span::current(),
-        };
-        self.writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        outcome
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+            span,
+        })
+        .await
     }
 
     /// Imports `questions` in one transaction, all or nothing: each is
@@ -795,23 +779,15 @@ impl Store {
         replace_translations: bool,
         dry_run: bool,
     ) -> Result<ImportOutcomes, StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let job = writer::Job::Import {
+        self.ask_writer(|reply, span| writer::Job::Import {
             questions,
             replace_translations,
             dry_run,
             now: SystemTime::now(),
             reply,
-            span: tracing::Span::current(),
-        };
-        self.writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        outcome
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+            span,
+        })
+        .await
     }
 
     /// Every live question matching `filter`, whole, in id order: a walk of
@@ -892,25 +868,36 @@ impl Store {
         sqlite::attempts_for_question(&mut *self.readers.get()?, question_id)
     }
 
+    /// Sends the job `job` makes (with the reply channel and the caller's
+    /// span) to the writer, and waits for its answer.
+    async fn ask_writer<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>, tracing::Span) -> writer::Job,
+    ) -> Result<T, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        self.writer
+            .send(job(reply, tracing::Span::current()))
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        outcome
+            .instrument(tracing::Span::current())
+            .await
+            .map_err(|_| StoreError::WriterStopped)?
+    }
+
     /// Waits until every attempt this process recorded is in the derived
     /// statistics (migration 0008): at once when it already is.
     async fn derived(&self) -> Result<(), StoreError> {
         if !self.derivation.behind() {
             return Ok(());
         }
-        let (reply, derived) = oneshot::channel();
-        self.writer
-            .send(writer::Job::Derive {
-                target: self.derivation.recorded(),
-                reply,
-                span: tracing::Span::current(),
-            })
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        derived
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+        let target = self.derivation.recorded();
+        self.ask_writer(|reply, span| writer::Job::Derive {
+            target,
+            reply,
+            span,
+        })
+        .await
     }
 
     /// A question's attempt totals at `revision` (0: all revisions), how
@@ -979,20 +966,12 @@ impl Store {
     /// Stores a report durably, unless its request id was seen before.
     /// Returns only after the commit.
     pub async fn record_report(&self, report: QuestionReport) -> Result<Reported, StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let job = writer::Job::RecordReport {
+        self.ask_writer(|reply, span| writer::Job::RecordReport {
             report,
             reply,
-            span: tracing::Span::current(),
-        };
-        self.writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        outcome
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+            span,
+        })
+        .await
     }
 
     /// Resolves an open report at `resolve_time`, through the writer, and
@@ -1003,21 +982,13 @@ impl Store {
         resolution: Resolution,
         resolve_time: SystemTime,
     ) -> Result<Result<QuestionReport, ResolveRefused>, StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let job = writer::Job::ResolveReport {
+        self.ask_writer(|reply, span| writer::Job::ResolveReport {
             resolution,
             resolve_time,
             reply,
-            span: tracing::Span::current(),
-        };
-        self.writer
-            .send(job)
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
-        outcome
-            .instrument(tracing::Span::current())
-            .await
-            .map_err(|_| StoreError::WriterStopped)?
+            span,
+        })
+        .await
     }
 
     /// The report recorded for this request id.
