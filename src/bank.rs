@@ -144,39 +144,47 @@ impl Bank {
         ids.iter().map(|id| self.question(id)).collect()
     }
 
-    /// The cards of those of these questions that exist, in order: for a
-    /// draw, whose pool may lose a question to a deletion meanwhile.
-    pub fn existing_cards(&self, ids: &[String]) -> Result<Vec<Card>, Error> {
-        let mut cards = Vec::with_capacity(ids.len());
-        for id in ids {
-            cards.extend(self.question_card(id)?);
+    /// The question with this id, or `None` when it does not exist or is
+    /// deleted (with [`Bank::question_card`], what [`Bank::draw`] reads).
+    pub fn live_question(&self, id: &str) -> Result<Option<Question>, Error> {
+        match self.question(id) {
+            Ok(question) => Ok(Some(question)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
         }
-        Ok(cards)
-    }
-
-    /// Those of these questions that exist, in order (see
-    /// [`Bank::existing_cards`]).
-    pub fn existing_questions(&self, ids: &[String]) -> Result<Vec<Question>, Error> {
-        let mut questions = Vec::with_capacity(ids.len());
-        for id in ids {
-            match self.question(id) {
-                Ok(question) => questions.push(question),
-                Err(Error::NotFound(_)) => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(questions)
     }
 
     /// Draws questions at random from those the query's filter matches,
     /// leaving out what its respondent answered (their attempts recorded
-    /// here so far included).
-    pub async fn draw(&self, query: DrawQuery) -> Result<Drawn, Error> {
-        let pool = self.store.matching_ids(query.filter).await?;
-        let excluded: HashSet<String> = match query.excluding_answers_of {
+    /// here so far included), and reads each drawn one with `read` (its
+    /// card, or the whole question). A question deleted between the read of
+    /// the pool and its own (the deletion renews the pool) draws again, once,
+    /// so that a draw never holds fewer than it says are available.
+    pub async fn draw<T>(
+        &self,
+        query: DrawQuery,
+        read: impl Fn(&Self, &str) -> Result<Option<T>, Error>,
+    ) -> Result<(Vec<T>, Drawn), Error> {
+        let mut again = true;
+        loop {
+            let drawn = self.draw_ids(&query).await?;
+            let mut read_ones = Vec::with_capacity(drawn.question_ids.len());
+            for id in &drawn.question_ids {
+                read_ones.extend(read(self, id)?);
+            }
+            if read_ones.len() == drawn.question_ids.len() || !again {
+                return Ok((read_ones, drawn));
+            }
+            again = false;
+        }
+    }
+
+    async fn draw_ids(&self, query: &DrawQuery) -> Result<Drawn, Error> {
+        let pool = self.store.matching_ids(query.filter.clone()).await?;
+        let excluded: HashSet<String> = match &query.excluding_answers_of {
             Some(respondent_id) => self
                 .store
-                .answered_questions(respondent_id)
+                .answered_questions(respondent_id.clone())
                 .await?
                 .into_iter()
                 .collect(),

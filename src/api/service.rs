@@ -278,12 +278,12 @@ impl QuestionBank for QuestionBankService {
             languages,
         } = message.try_into()?;
         authorize_view(self.admin_token.as_ref(), &metadata, view)?;
-        let drawn = self.bank.draw(query).await?;
-        let encoded = if view == View::Basic && self.bank.has_cards() {
-            encoded_cards(&self.bank.existing_cards(&drawn.question_ids)?, &languages)
+        let (encoded, drawn) = if view == View::Basic && self.bank.has_cards() {
+            let (cards, drawn) = self.bank.draw(query, Bank::question_card).await?;
+            (encoded_cards(&cards, &languages), drawn)
         } else {
-            let questions = self.bank.existing_questions(&drawn.question_ids)?;
-            encoded_questions(questions, view, &languages)
+            let (questions, drawn) = self.bank.draw(query, Bank::live_question).await?;
+            (encoded_questions(questions, view, &languages), drawn)
         };
         Ok(Response::new(drawn_to_wire(encoded, &drawn)))
     }
