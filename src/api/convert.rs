@@ -475,13 +475,7 @@ impl TryFrom<pb::ExportQuestionsRequest> for ExportQuestions {
         } = request;
         Ok(Self {
             format: bank_format_from_proto(format)?,
-            filter: QuestionFilter::new(
-                category,
-                tags,
-                difficulty_from_proto(difficulty)?,
-                question_type_from_proto(r#type)?,
-                language,
-            )?,
+            filter: filter_from_proto(category, tags, difficulty, r#type, language)?,
         })
     }
 }
@@ -592,13 +586,7 @@ impl TryFrom<pb::ListQuestionsRequest> for ListQuestions {
             query,
             explanations: view == View::Full,
         });
-        let filter = QuestionFilter::new(
-            category,
-            tags,
-            difficulty_from_proto(difficulty)?,
-            question_type_from_proto(r#type)?,
-            language,
-        )?;
+        let filter = filter_from_proto(category, tags, difficulty, r#type, language)?;
         Ok(Self {
             query: ListQuery {
                 filter,
@@ -706,13 +694,7 @@ impl TryFrom<pb::DrawQuestionsRequest> for Draw {
             preferred_languages,
         } = request;
         let count = draw_count(count)?;
-        let filter = QuestionFilter::new(
-            category,
-            tags,
-            difficulty_from_proto(difficulty)?,
-            question_type_from_proto(r#type)?,
-            language,
-        )?;
+        let filter = filter_from_proto(category, tags, difficulty, r#type, language)?;
         let seed = check_optional_token("seed", seed, limits::SEED_MAX_CHARS)?;
         let respondent_id = check_optional_token(
             "respondent_id",
@@ -969,6 +951,24 @@ pub fn tags_to_proto(tags: &[TagCount]) -> pb::ListTagsResponse {
             })
             .collect(),
     }
+}
+
+/// The listing filters that ListQuestions, DrawQuestions and
+/// ExportQuestions share, validated.
+fn filter_from_proto(
+    category: String,
+    tags: Vec<String>,
+    difficulty: i32,
+    question_type: i32,
+    language: String,
+) -> Result<QuestionFilter, FieldError> {
+    QuestionFilter::new(
+        category,
+        tags,
+        difficulty_from_proto(difficulty)?,
+        question_type_from_proto(question_type)?,
+        language,
+    )
 }
 
 /// Unspecified means BASIC; a value this server does not know is an error
