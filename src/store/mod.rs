@@ -392,6 +392,7 @@ impl Store {
             derivation: derivation.clone(),
             writable: access == sqlite::Access::ReadWrite,
             waiting: Vec::new(),
+            synced_commits: true,
             derivation_failed: None,
         })?;
         Ok(Self {

@@ -1629,36 +1629,25 @@ struct DerivedAttempt {
     respondent_id: Option<String>,
 }
 
+/// Whether the connection's commits are synced (`synchronous=FULL`, for
+/// every acknowledged write) or not (`NORMAL`, for derivation).
+pub(super) fn set_synced_commits(connection: &Connection, synced: bool) -> Result<(), StoreError> {
+    connection.pragma_update(None, "synchronous", if synced { "FULL" } else { "NORMAL" })?;
+    Ok(())
+}
+
 /// Derives the statistics of up to `limit` attempts after the last derived
 /// one, in one transaction that also moves the mark. Returns the new mark
 /// and how many attempts it read. An attempt whose stored keys do not
 /// decode is counted without them (and logged), so one damaged row never
 /// stops derivation.
 ///
-/// The transaction is not synced on commit (`synchronous=NORMAL` for it
-/// alone): what a crash loses of it is derived again from the attempts. On
-/// the writer's own connection, because a second writing connection turns
-/// a failing disk into reports of a damaged database (it must re-read the
-/// WAL index the other wrote). If `synchronous=FULL` cannot be restored,
-/// the error says so and [`ensure_synchronous_full`] runs before the next
-/// acknowledged write.
+/// Its commit need not be synced (see [`set_synced_commits`]): what a crash
+/// loses of it is derived again from the attempts. It runs on the writer's
+/// own connection, because a second writing connection turns a failing
+/// disk into reports of a damaged database (it must re-read the WAL index
+/// the other wrote).
 pub(super) fn derive_attempts(
-    connection: &mut Connection,
-    limit: usize,
-) -> Result<(i64, usize), StoreError> {
-    connection.pragma_update(None, "synchronous", "NORMAL")?;
-    let derived = derive_in_transaction(connection, limit);
-    ensure_synchronous_full(connection)?;
-    derived
-}
-
-/// Puts the writer's connection back to syncing every commit.
-pub(super) fn ensure_synchronous_full(connection: &Connection) -> Result<(), StoreError> {
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    Ok(())
-}
-
-fn derive_in_transaction(
     connection: &mut Connection,
     limit: usize,
 ) -> Result<(i64, usize), StoreError> {

@@ -190,6 +190,9 @@ pub(super) struct Writer {
     pub(super) writable: bool,
     /// Callers of [`Job::Derive`], each with the attempt it waits for.
     pub(super) waiting: Vec<(i64, oneshot::Sender<Result<(), StoreError>>)>,
+    /// Whether the connection syncs its commits, as it must for every
+    /// acknowledged write (derivation turns it off for its own).
+    pub(super) synced_commits: bool,
     /// When derivation last failed, and the back-off before the next try.
     pub(super) derivation_failed: Option<(Instant, Duration)>,
 }
@@ -307,7 +310,15 @@ impl Writer {
             self.derivation_failed = Some((Instant::now(), DERIVE_BACKOFF_MAX));
             return;
         }
-        match sqlite::derive_attempts(&mut self.connection, attempts) {
+        let derived = sqlite::set_synced_commits(&self.connection, false).and_then(|()| {
+            self.synced_commits = false;
+            sqlite::derive_attempts(&mut self.connection, attempts)
+        });
+        // Restored now if it can be; else before the next acknowledged write.
+        if !self.synced_commits && sqlite::set_synced_commits(&self.connection, true).is_ok() {
+            self.synced_commits = true;
+        }
+        match derived {
             Ok((through, derived)) => {
                 self.derivation_failed = None;
                 // Fewer than asked means every attempt there is is derived,
@@ -359,14 +370,22 @@ impl Writer {
         }
     }
 
+    /// Makes the connection sync its commits again if derivation could not:
+    /// nothing is acknowledged unless its commit is synced.
+    fn sync_commits(&mut self) -> Result<(), StoreError> {
+        if !self.synced_commits {
+            sqlite::set_synced_commits(&self.connection, true)?;
+            self.synced_commits = true;
+        }
+        Ok(())
+    }
+
     /// Runs and answers one batch, returning whether storage let it write.
     fn commit_batch(&mut self, batch: &mut Vec<Job>) -> WriteHealth {
-        // Derivation turns syncing off for its own commits; nothing is
-        // acknowledged unless it is back on.
         let outcomes = match self
             .file
             .check()
-            .and_then(|()| sqlite::ensure_synchronous_full(&self.connection))
+            .and_then(|()| self.sync_commits())
             .and_then(|()| self.run_batch(batch))
         {
             Ok(outcomes) => outcomes,
