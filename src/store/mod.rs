@@ -330,7 +330,7 @@ impl Default for StoreSettings {
 #[derive(Debug, Clone)]
 pub struct Store {
     readers: ReaderPool,
-    writer: mpsc::Sender<writer::Job>,
+    writer: mpsc::Sender<writer::Request>,
     write_health: watch::Receiver<WriteHealth>,
     page_token_key: [u8; SIGNING_KEY_LEN],
     scan_turns: std::sync::Arc<tokio::sync::Semaphore>,
@@ -869,15 +869,15 @@ impl Store {
         sqlite::attempts_for_question(&mut *self.readers.get()?, question_id)
     }
 
-    /// Sends the job `job` makes (with the reply channel and the caller's
-    /// span) to the writer, and waits for its answer.
-    async fn ask_writer<T>(
+    /// Sends the request `request` makes (with the reply channel and the
+    /// caller's span) to the writer, and waits for its answer.
+    async fn ask_writer<T, R: Into<writer::Request>>(
         &self,
-        job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>, tracing::Span) -> writer::Job,
+        request: impl FnOnce(oneshot::Sender<Result<T, StoreError>>, tracing::Span) -> R,
     ) -> Result<T, StoreError> {
         let (reply, outcome) = oneshot::channel();
         self.writer
-            .send(job(reply, tracing::Span::current()))
+            .send(request(reply, tracing::Span::current()).into())
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         outcome
@@ -893,12 +893,8 @@ impl Store {
             return Ok(());
         }
         let target = self.derivation.recorded();
-        self.ask_writer(|reply, span| writer::Job::Derive {
-            target,
-            reply,
-            span,
-        })
-        .await
+        self.ask_writer(|reply, _| writer::Request::Derive { target, reply })
+            .await
     }
 
     /// A question's attempt totals at `revision` (0: all revisions), how

@@ -95,14 +95,6 @@ pub(super) enum Job {
         reply: oneshot::Sender<ChangeOutcome>,
         span: tracing::Span,
     },
-    /// Derive every attempt recorded so far, then answer (for reads that
-    /// must see their caller's attempts in the statistics).
-    Derive {
-        /// The newest attempt the caller must see derived.
-        target: i64,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-        span: tracing::Span,
-    },
     /// Import questions, all or nothing (see [`sqlite::import_questions`]).
     Import {
         questions: Vec<Question>,
@@ -143,17 +135,38 @@ impl Job {
             | Self::ChangeQuestion { span, .. }
             | Self::Import { span, .. }
             | Self::RecordReport { span, .. }
-            | Self::ResolveReport { span, .. }
-            | Self::Derive { span, .. } => span,
+            | Self::ResolveReport { span, .. } => span,
         }
+    }
+}
+
+/// What the writer is asked: a write, or to wait for derivation.
+// Nearly every request is a write: boxing it would allocate on
+// SubmitAnswer's path to save bytes on the rare wait.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(super) enum Request {
+    /// A write, batched with the others queued.
+    Write(Job),
+    /// Answer once every attempt up to `target` is derived (for reads that
+    /// must see their caller's attempts in the statistics). No write: it
+    /// takes no transaction and says nothing of write health.
+    Derive {
+        /// The newest attempt the caller must see derived.
+        target: i64,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+impl From<Job> for Request {
+    fn from(job: Job) -> Self {
+        Self::Write(job)
     }
 }
 
 /// A job's outcome, before its caller is answered.
 enum Done {
     Recorded(Result<Recorded, StoreError>),
-    /// Nothing done in the transaction: derivation follows the batch.
-    Derived,
     /// With the bank generation before and after, for the caches.
     Changed(ChangeOutcome, (i64, i64)),
     /// The same, for an import.
@@ -182,13 +195,13 @@ pub(super) struct Writer {
     /// How to render the card a change writes; `None` writes no cards.
     pub(super) card_format: Option<CardFormat>,
     pub(super) caches: Arc<Caches>,
-    pub(super) jobs: mpsc::Receiver<Job>,
+    pub(super) jobs: mpsc::Receiver<Request>,
     pub(super) health: Arc<watch::Sender<WriteHealth>>,
     pub(super) derivation: Arc<Derivation>,
     /// Whether the file can be written: derivation cannot on a read-only
     /// one.
     pub(super) writable: bool,
-    /// Callers of [`Job::Derive`], each with the attempt it waits for.
+    /// Callers of [`Request::Derive`], each with the attempt it waits for.
     pub(super) waiting: Vec<(i64, oneshot::Sender<Result<(), StoreError>>)>,
     /// Whether the connection syncs its commits, as it must for every
     /// acknowledged write (derivation turns it off for its own).
@@ -211,7 +224,7 @@ impl Writer {
         if let Err(error) = self.start_derivation() {
             tracing::warn!(error = %error_chain(&error), "cannot read how far attempts are derived");
         }
-        let mut batch = Vec::with_capacity(MAX_BATCH);
+        let mut writes = Vec::with_capacity(MAX_BATCH);
         loop {
             // Behind, the writer derives between jobs instead of sleeping;
             // after a failure it waits a little before it tries again.
@@ -234,20 +247,14 @@ impl Writer {
                     None => break,
                 }
             };
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                match self.jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
+            let mut next = Some(first);
+            while let Some(request) = next.take() {
+                match request {
+                    Request::Write(job) => writes.push(job),
+                    Request::Derive { target, reply } => self.waiting.push((target, reply)),
                 }
-            }
-            // Waiting for derivation is no write: it takes no transaction
-            // and says nothing of write health.
-            let mut writes = Vec::with_capacity(batch.len());
-            for job in batch.drain(..) {
-                match job {
-                    Job::Derive { target, reply, .. } => self.waiting.push((target, reply)),
-                    write => writes.push(write),
+                if writes.len() < MAX_BATCH {
+                    next = self.jobs.try_recv().ok();
                 }
             }
             if !writes.is_empty() {
@@ -401,7 +408,6 @@ impl Writer {
                             Done::Changed(Err(for_each_caller(&shared)), (0, 0))
                         }
                         Job::Import { .. } => Done::Imported(Err(for_each_caller(&shared)), (0, 0)),
-                        Job::Derive { .. } => Done::Derived,
                         Job::RecordReport { .. } => Done::Reported(Err(for_each_caller(&shared))),
                         Job::ResolveReport { .. } => Done::Resolved(Err(for_each_caller(&shared))),
                     })
@@ -434,10 +440,6 @@ impl Writer {
             match (job, outcome) {
                 (Job::RecordAttempt { reply, .. }, Done::Recorded(outcome)) => {
                     let _ = reply.send(outcome);
-                }
-                // Never batched (`run` takes them out first).
-                (Job::Derive { reply, .. }, Done::Derived) => {
-                    let _ = reply.send(Ok(()));
                 }
                 (Job::ChangeQuestion { change, reply, .. }, Done::Changed(outcome, generation)) => {
                     // Committed: what it made stale is forgotten before the
@@ -499,7 +501,6 @@ impl Writer {
                 Job::RecordAttempt { answer, .. } => {
                     Done::Recorded(sqlite::record_attempt(&transaction, answer.clone()))
                 }
-                Job::Derive { .. } => Done::Derived,
                 Job::ChangeQuestion { change, .. } => {
                     let before = sqlite::bank_generation(&transaction)?;
                     let outcome =
